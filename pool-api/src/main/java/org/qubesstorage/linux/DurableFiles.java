@@ -1,0 +1,101 @@
+package org.qubesstorage.linux;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import org.qubesstorage.spi.StorageException;
+
+/**
+ * Renames and removals that survive a power cut: after the change the directory holding the entry
+ * is fsynced, so a crash cannot bring back the old name (upstream fsyncs the same way).
+ */
+public final class DurableFiles {
+    private DurableFiles() {}
+
+    /** fsyncs a directory, making the entries created, renamed or removed in it durable. */
+    public static void fsyncDirectory(Path directory) {
+        try (NativeFile dir = NativeFile.openDirectory(directory)) {
+            dir.fsync();
+        }
+    }
+
+    /** fsyncs a file's data and metadata. */
+    public static void fsyncFile(Path file) {
+        try (NativeFile f = NativeFile.openRead(file)) {
+            f.fsync();
+        }
+    }
+
+    /** Atomically renames {@code from} to {@code to} (replacing it) and fsyncs both directories. */
+    public static void rename(Path from, Path to) {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw StorageException.backend("Cannot rename " + from + " to " + to + " atomically (different file systems?)", e);
+        } catch (NoSuchFileException e) {
+            throw StorageException.notFound("Cannot rename " + from + ": it does not exist");
+        } catch (IOException e) {
+            throw StorageException.backend("Cannot rename " + from + " to " + to + ": " + e.getMessage(), e);
+        }
+        fsyncDirectory(to.toAbsolutePath().getParent());
+        Path fromDir = from.toAbsolutePath().getParent();
+        if (!fromDir.equals(to.toAbsolutePath().getParent())) {
+            fsyncDirectory(fromDir);
+        }
+    }
+
+    /** Deletes {@code file} if it exists and fsyncs its directory; returns whether it existed. */
+    public static boolean delete(Path file) {
+        boolean existed;
+        try {
+            existed = Files.deleteIfExists(file);
+        } catch (IOException e) {
+            throw StorageException.backend("Cannot remove " + file + ": " + e.getMessage(), e);
+        }
+        if (existed) {
+            fsyncDirectory(file.toAbsolutePath().getParent());
+        }
+        return existed;
+    }
+
+    /** Makes {@code link} a new hard link to {@code existing} (replacing {@code link}) durably. */
+    public static void hardLink(Path existing, Path link) {
+        Path tmp = link.resolveSibling(link.getFileName() + "~link");
+        try {
+            Files.deleteIfExists(tmp);
+            Files.createLink(tmp, existing);
+        } catch (IOException e) {
+            throw StorageException.backend("Cannot link " + existing + " as " + link + ": " + e.getMessage(), e);
+        }
+        rename(tmp, link);
+    }
+
+    /** Creates {@code directory} and its parents, fsyncing each new entry's parent. */
+    public static void createDirectories(Path directory) {
+        Path abs = directory.toAbsolutePath();
+        if (Files.isDirectory(abs)) {
+            return;
+        }
+        Path parent = abs.getParent();
+        if (parent != null) {
+            createDirectories(parent);
+        }
+        try {
+            Files.createDirectory(abs);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            if (!Files.isDirectory(abs)) {
+                throw StorageException.backend(abs + " exists and is not a directory", e);
+            }
+            return;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        if (parent != null) {
+            fsyncDirectory(parent);
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package org.qubesstorage.spi;
+
+/**
+ * What a pool instance offers. Declared per pool (a driver may offer more or less depending on its
+ * configuration, e.g. reflink only on a file system that has it) through {@link Pool#capabilities()}.
+ *
+ * <p>The contract runs both ways and the conformance kit checks both: a declared capability works,
+ * and an undeclared one fails with {@link ErrorCode#NOT_SUPPORTED} (never silently does something
+ * else).
+ */
+public enum Capability {
+    /** Volumes with {@code save_on_stop} and no {@code snap_on_start} (origin volumes). */
+    ORIGIN_VOLUMES,
+    /** Volumes with {@code snap_on_start} and no {@code save_on_stop} (snapshot volumes). */
+    SNAPSHOT_VOLUMES,
+    /** Volumes with neither flag (volatile volumes). */
+    VOLATILE_VOLUMES,
+    /** The unusual type with both {@code snap_on_start} and {@code save_on_stop}. */
+    ORIGIN_SNAPSHOT_VOLUMES,
+    /** Committed states are kept as revisions, up to {@code revisions_to_keep}. */
+    REVISIONS,
+    /** {@link Volume#revert(String)} restores a revision. */
+    REVERT,
+    /** Revert first keeps the current state as a new revision, so a revert can be reverted. */
+    REVERT_KEEPS_CURRENT,
+    /** {@code revisions_to_keep = -1}: the volume is used directly, with no snapshot while running. */
+    SNAPSHOTS_DISABLED,
+    /** {@link Volume#resize(long)} to a larger size. */
+    GROW,
+    /** {@link Volume#resize(long)} to a smaller size (only when the caller asks explicitly). */
+    SHRINK,
+    /** {@link Volume#export()} of a running volume returns its state from before the start. */
+    EXPORT_WHILE_RUNNING,
+    /** {@link Volume#importData(long)} and {@link Volume#importDataEnd(boolean)}. */
+    IMPORT_DATA,
+    /** A same-pool {@link Volume#importVolume(Volume)} copies no data (reflink, thin snapshot). */
+    CHEAP_CLONE
+}

@@ -1,0 +1,46 @@
+package org.qubesstorage.spi;
+
+import com.google.inject.Module;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The entry point of a pool driver, found by {@link java.util.ServiceLoader} through
+ * {@code META-INF/services/org.qubesstorage.spi.PoolDriver}, on the class path or in a plugin
+ * directory.
+ *
+ * <p>Keep the implementing class cheap to construct (a public no-argument constructor, no I/O): the
+ * host instantiates every driver it finds to read its name and version range, also for drivers no
+ * pool uses. A driver's constructor or methods throwing is reported as a broken plugin, never fatal
+ * to the host.
+ *
+ * <p>Parameters {@code name} and {@code driver} are the host's; every other attribute of a
+ * {@code <pool>} element must be a declared {@link DriverParameter}, or the host refuses the pool
+ * listing the accepted ones.
+ */
+public interface PoolDriver {
+
+    /** The driver name used in {@code qubes.xml}'s {@code driver} attribute; unique among drivers. */
+    String name();
+
+    /** The SPI versions this driver works with; the host refuses it when its own is outside. */
+    SpiVersion spiVersion();
+
+    /** The parameters a {@code <pool>} of this driver accepts, in the order listings show them. */
+    List<DriverParameter> parameters();
+
+    /**
+     * Makes a pool from a configuration the host has validated against {@link #parameters()}.
+     * Touches no disk (that is {@link Pool#setup()}'s job); throws
+     * {@link ErrorCode#INVALID_CONFIGURATION} for values it cannot use.
+     */
+    Pool create(PoolConfig config, DriverContext context);
+
+    /**
+     * A Guice module for the driver's own internals, installed in a child injector of the host's,
+     * so the driver's bindings never leak into the host. Empty by default.
+     */
+    default Optional<Module> module() {
+        return Optional.empty();
+    }
+}

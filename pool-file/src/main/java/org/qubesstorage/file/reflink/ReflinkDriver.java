@@ -1,0 +1,38 @@
+package org.qubesstorage.file.reflink;
+
+import java.util.List;
+import org.qubesstorage.spi.DriverContext;
+import org.qubesstorage.spi.DriverParameter;
+import org.qubesstorage.spi.Pool;
+import org.qubesstorage.spi.PoolConfig;
+import org.qubesstorage.spi.PoolDriver;
+import org.qubesstorage.spi.SpiVersion;
+
+/** The {@code file-reflink} driver: plain image files, reflink copies (upstream's default on btrfs/xfs). */
+public final class ReflinkDriver implements PoolDriver {
+    public static final String NAME = "file-reflink";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public SpiVersion spiVersion() {
+        return SpiVersion.current();
+    }
+
+    @Override
+    public List<DriverParameter> parameters() {
+        return List.of(
+                DriverParameter.required("dir_path", "Directory holding appvms/ and vm-templates/ (e.g. /var/lib/qubes)"),
+                DriverParameter.optional("revisions_to_keep", "1", "Revisions kept per volume by default (-1 disables snapshots)"),
+                DriverParameter.optional("setup_check", "True", "Refuse setup on a file system without reflink support"),
+                DriverParameter.optional("ephemeral_volatile", "False", "Encrypt volatile volumes with a throw-away key"));
+    }
+
+    @Override
+    public Pool create(PoolConfig config, DriverContext context) {
+        return new ReflinkPool(config, context);
+    }
+}

@@ -1,0 +1,862 @@
+package org.qubesstorage.tck;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Random;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.qubesstorage.spi.BlockDevice;
+import org.qubesstorage.spi.Capability;
+import org.qubesstorage.spi.DomainRef;
+import org.qubesstorage.spi.ErrorCode;
+import org.qubesstorage.spi.Pool;
+import org.qubesstorage.spi.Revision;
+import org.qubesstorage.spi.StorageException;
+import org.qubesstorage.spi.Volume;
+import org.qubesstorage.spi.VolumeSpec;
+
+/**
+ * The conformance kit: extend it in a driver's tests, implement {@link #createPool(Path)}, and every
+ * scenario of upstream's storage test suites runs against the real driver, gated on the capabilities
+ * the pool declares, in both directions (declared: it works; not declared: NOT_SUPPORTED).
+ *
+ * <p>Tests write and read real bytes through the block device or image path the driver returns (see
+ * {@link #io()}). Each test gets a fresh pool in a fresh scratch directory; volumes a test made are
+ * removed afterwards.
+ */
+@DisplayNameGeneration(SentenceNames.class)
+public abstract class PoolConformanceKit {
+    private static final AtomicInteger COUNTER = new AtomicInteger();
+
+    @TempDir
+    protected Path scratch;
+
+    protected Pool pool;
+    private final List<Volume> made = Collections.synchronizedList(new ArrayList<>());
+
+    /** A fresh, set-up pool of the driver under test, storing its data under {@code scratch}. */
+    protected abstract Pool createPool(Path scratch) throws Exception;
+
+    /** Releases what {@link #createPool(Path)} made (after the kit removed its volumes). */
+    protected void destroyPool(Pool pool) throws Exception {
+        pool.destroy();
+    }
+
+    /** How the kit reaches a volume's bytes. */
+    protected VolumeIo io() {
+        return VolumeIo.DIRECT;
+    }
+
+    /** The size of the volumes the kit makes; small, so the kit is quick on any backend. */
+    protected long volumeSize() {
+        return 16L << 20;
+    }
+
+    @BeforeEach
+    void makePool() throws Exception {
+        pool = createPool(scratch);
+    }
+
+    @AfterEach
+    void cleanUp() throws Exception {
+        List<Volume> vols = new ArrayList<>(made);
+        Collections.reverse(vols);
+        for (Volume v : vols) {
+            try {
+                locked(v, () -> {
+                    v.stop();
+                    return null;
+                });
+            } catch (RuntimeException ignored) {
+                // the test may have left it stopped or removed
+            }
+            try {
+                locked(v, () -> {
+                    v.remove();
+                    return null;
+                });
+            } catch (RuntimeException ignored) {
+                // already removed
+            }
+        }
+        destroyPool(pool);
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------
+
+    protected boolean has(Capability c) {
+        return pool.capabilities().contains(c);
+    }
+
+    protected DomainRef newDomain(boolean template) {
+        return new DomainRef((template ? "tpl" : "vm") + COUNTER.incrementAndGet(), template);
+    }
+
+    protected <T> T locked(Volume v, Callable<T> action) {
+        v.lock().lock();
+        try {
+            return action.call();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        } finally {
+            v.lock().unlock();
+        }
+    }
+
+    protected Volume init(VolumeSpec spec) {
+        Volume v = pool.initVolume(spec);
+        made.add(v);
+        return v;
+    }
+
+    protected Volume origin(DomainRef d, String name) {
+        Volume v = init(VolumeSpec.origin(d, name, volumeSize()));
+        create(v);
+        return v;
+    }
+
+    protected Volume origin() {
+        return origin(newDomain(false), "private");
+    }
+
+    protected Volume snapshotOf(Volume source) {
+        Volume v = init(VolumeSpec.snapshot(newDomain(false), "root", source, true));
+        create(v);
+        return v;
+    }
+
+    protected Volume volatileVolume() {
+        Volume v = init(VolumeSpec.volatileVolume(newDomain(false), "volatile", volumeSize()));
+        create(v);
+        return v;
+    }
+
+    protected void create(Volume v) {
+        locked(v, () -> {
+            v.create();
+            return null;
+        });
+    }
+
+    protected void start(Volume v) {
+        locked(v, () -> {
+            v.start();
+            return null;
+        });
+    }
+
+    protected void stop(Volume v) {
+        locked(v, () -> {
+            v.stop();
+            return null;
+        });
+    }
+
+    protected void remove(Volume v) {
+        locked(v, () -> {
+            v.remove();
+            return null;
+        });
+    }
+
+    protected Path device(Volume v) {
+        BlockDevice dev = v.blockDevice().orElseThrow(() -> new AssertionError(v + " has no block device"));
+        return dev.path();
+    }
+
+    protected void write(Volume v, long offset, byte[] data) {
+        try {
+            io().write(device(v), offset, data);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("writing " + v + " failed", e);
+        }
+    }
+
+    protected byte[] read(Volume v, long offset, int length) {
+        return readPath(device(v), offset, length);
+    }
+
+    protected byte[] readPath(Path p, long offset, int length) {
+        try {
+            return io().read(p, offset, length);
+        } catch (java.io.IOException e) {
+            throw new AssertionError("reading " + p + " failed", e);
+        }
+    }
+
+    protected static byte[] random(int length, long seed) {
+        byte[] b = new byte[length];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    protected static byte[] zeros(int length) {
+        return new byte[length];
+    }
+
+    /** Writes {@code data} at {@code offset} of an origin volume and commits it with a start/stop. */
+    protected void commit(Volume v, long offset, byte[] data) {
+        start(v);
+        write(v, offset, data);
+        stop(v);
+    }
+
+    protected byte[] exported(Volume v, long offset, int length) {
+        Path p = v.export();
+        try {
+            return readPath(p, offset, length);
+        } finally {
+            v.exportEnd(p);
+        }
+    }
+
+    protected static void assertCode(ThrowingRunnable r, ErrorCode code) {
+        assertThatThrownBy(r::run).isInstanceOfSatisfying(StorageException.class,
+                e -> assertThat(e.code()).as(e.getMessage()).isEqualTo(code));
+    }
+
+    /** A runnable that may throw. */
+    @FunctionalInterface
+    protected interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    // ---- the scenarios ------------------------------------------------------------------------
+
+    @Nested
+    @DisplayName("Origin volumes (save_on_stop)")
+    class OriginVolumes {
+        @BeforeEach
+        void declared() {
+            assumeTrue(has(Capability.ORIGIN_VOLUMES), "the pool does not declare origin volumes");
+        }
+
+        @Test
+        void are_created_started_stopped_and_removed() {
+            Volume v = origin();
+            v.verify();
+            assertThat(v.isDirty()).isFalse();
+            start(v);
+            assertThat(v.isDirty()).isTrue();
+            assertThat(v.blockDevice()).get().satisfies(d -> {
+                assertThat(d.rw()).isTrue();
+                assertThat(d.name()).isEqualTo("private");
+                assertThat(d.devtype()).isEqualTo("disk");
+            });
+            stop(v);
+            assertThat(v.isDirty()).isFalse();
+            remove(v);
+            assertCode(v::verify, ErrorCode.NOT_FOUND);
+        }
+
+        @Test
+        void keep_their_data_across_stop_and_start() {
+            Volume v = origin();
+            byte[] data = random(1 << 20, 1);
+            commit(v, 4096, data);
+            start(v);
+            assertThat(read(v, 4096, data.length)).isEqualTo(data);
+            stop(v);
+        }
+
+        @Test
+        void start_empty_and_report_their_size() {
+            Volume v = origin();
+            assertThat(v.size()).isEqualTo(volumeSize());
+            start(v);
+            assertThat(read(v, 0, 65536)).isEqualTo(zeros(65536));
+            stop(v);
+        }
+
+        @Test
+        void refuse_to_be_created_twice() {
+            Volume v = origin();
+            assertCode(() -> create(v), ErrorCode.ALREADY_EXISTS);
+        }
+
+        @Test
+        void report_usage_no_larger_than_size() {
+            Volume v = origin();
+            commit(v, 0, random(1 << 20, 2));
+            assertThat(v.usage()).isPresent();
+            assertThat(v.usage().getAsLong()).isBetween(0L, v.size());
+        }
+
+        @Test
+        void are_listed_by_their_pool() {
+            Volume v = origin();
+            assertThat(pool.getVolume(v.vid())).contains(v);
+            assertThat(pool.listVolumes()).contains(v);
+        }
+    }
+
+    @Nested
+    @DisplayName("Snapshot volumes (snap_on_start)")
+    class SnapshotVolumes {
+        @BeforeEach
+        void declared() {
+            assumeTrue(has(Capability.SNAPSHOT_VOLUMES), "the pool does not declare snapshot volumes");
+            assumeTrue(has(Capability.ORIGIN_VOLUMES), "snapshot tests need origin volumes as sources");
+        }
+
+        @Test
+        void see_the_source_data_and_forget_their_own_writes() {
+            Volume src = origin(newDomain(true), "root");
+            byte[] data = random(65536, 3);
+            commit(src, 0, data);
+            Volume snap = snapshotOf(src);
+            start(snap);
+            assertThat(read(snap, 0, data.length)).isEqualTo(data);
+            write(snap, 0, zeros(data.length));
+            assertThat(snap.isDirty()).isFalse();
+            stop(snap);
+            start(snap);
+            assertThat(read(snap, 0, data.length)).isEqualTo(data);
+            stop(snap);
+        }
+
+        @Test
+        void see_origin_changes_only_after_the_origin_stopped_and_the_snapshot_restarted() {
+            Volume src = origin(newDomain(true), "root");
+            byte[] first = random(65536, 4);
+            byte[] second = random(65536, 5);
+            commit(src, 0, first);
+            Volume snap = snapshotOf(src);
+            start(snap);
+            start(src);
+            write(src, 0, second);
+            assertThat(read(snap, 0, first.length)).as("while the origin runs").isEqualTo(first);
+            stop(src);
+            assertThat(read(snap, 0, first.length)).as("before the snapshot restarts").isEqualTo(first);
+            assertThat(snap.isOutdated()).isTrue();
+            stop(snap);
+            start(snap);
+            assertThat(read(snap, 0, second.length)).isEqualTo(second);
+            assertThat(snap.isOutdated()).isFalse();
+            stop(snap);
+        }
+
+        @Test
+        void must_name_a_source_in_the_same_pool() {
+            DomainRef d = newDomain(false);
+            VolumeSpec noSource = new VolumeSpec(d, "root", Optional.empty(), true, false, true, OptionalInt.empty(),
+                    volumeSize(), Optional.empty(), Optional.empty());
+            assertCode(() -> pool.initVolume(noSource), ErrorCode.INVALID_ARGUMENT);
+            Volume src = origin(newDomain(true), "root");
+            VolumeSpec sourceWithoutSnap = new VolumeSpec(d, "root", Optional.empty(), true, true, false,
+                    OptionalInt.empty(), volumeSize(), Optional.of(src), Optional.empty());
+            assertCode(() -> pool.initVolume(sourceWithoutSnap), ErrorCode.INVALID_ARGUMENT);
+        }
+
+        @Test
+        void take_the_source_size() {
+            Volume src = origin(newDomain(true), "root");
+            Volume snap = snapshotOf(src);
+            assertThat(snap.config().size()).isEqualTo(src.size());
+        }
+    }
+
+    @Nested
+    @DisplayName("Volatile volumes")
+    class VolatileVolumes {
+        @BeforeEach
+        void declared() {
+            assumeTrue(has(Capability.VOLATILE_VOLUMES), "the pool does not declare volatile volumes");
+        }
+
+        @Test
+        void read_as_zeros_at_every_start() {
+            Volume v = volatileVolume();
+            start(v);
+            assertThat(read(v, 0, 65536)).isEqualTo(zeros(65536));
+            write(v, 0, random(65536, 6));
+            stop(v);
+            start(v);
+            assertThat(read(v, 0, 65536)).isEqualTo(zeros(65536));
+            stop(v);
+        }
+
+        @Test
+        void are_not_ephemeral_unless_the_pool_says_so() {
+            Volume v = volatileVolume();
+            assertThat(v.config().effectiveEphemeral(pool.ephemeralVolatile())).isEqualTo(pool.ephemeralVolatile());
+            assertThat(v.isDirty()).isFalse();
+        }
+
+        @Test
+        void cannot_make_other_types_ephemeral() {
+            assumeTrue(has(Capability.ORIGIN_VOLUMES), "needs origin volumes");
+            VolumeSpec spec = VolumeSpec.origin(newDomain(false), "private", volumeSize()).withEphemeral(true);
+            assertCode(() -> pool.initVolume(spec), ErrorCode.INVALID_ARGUMENT);
+        }
+    }
+
+    @Nested
+    @DisplayName("Read-only volumes")
+    class ReadOnlyVolumes {
+        @Test
+        void hand_out_a_read_only_device_and_stay_unchanged() {
+            assumeTrue(has(Capability.ORIGIN_VOLUMES) && has(Capability.SNAPSHOT_VOLUMES), "needs origin and snapshot volumes");
+            Volume src = origin(newDomain(true), "root");
+            byte[] data = random(65536, 7);
+            commit(src, 0, data);
+            Volume ro = init(VolumeSpec.snapshot(newDomain(false), "root", src, false));
+            create(ro);
+            start(ro);
+            assertThat(ro.blockDevice()).get().extracting(BlockDevice::rw).isEqualTo(false);
+            stop(ro);
+            assertThat(exported(src, 0, data.length)).isEqualTo(data);
+            assertCode(() -> locked(ro, () -> {
+                ro.resize(volumeSize() * 2);
+                return null;
+            }), ErrorCode.INVALID_ARGUMENT);
+        }
+    }
+
+    @Nested
+    @DisplayName("Volume types a pool does not declare")
+    class UndeclaredTypes {
+        @Test
+        void are_refused_as_not_supported() {
+            assumeFalse(has(Capability.ORIGIN_SNAPSHOT_VOLUMES), "the pool declares origin+snapshot volumes");
+            assumeTrue(has(Capability.ORIGIN_VOLUMES), "needs an origin volume as source");
+            Volume src = origin(newDomain(true), "root");
+            VolumeSpec both = new VolumeSpec(newDomain(false), "root", Optional.empty(), true, true, true,
+                    OptionalInt.empty(), volumeSize(), Optional.of(src), Optional.empty());
+            assertCode(() -> pool.initVolume(both), ErrorCode.NOT_SUPPORTED);
+        }
+    }
+
+    @Nested
+    @DisplayName("Revisions")
+    class Revisions {
+        @Test
+        void rotate_to_revisions_to_keep() {
+            assumeTrue(has(Capability.REVISIONS), "the pool does not declare revisions");
+            Volume v = init(VolumeSpec.origin(newDomain(false), "private", volumeSize()).withRevisionsToKeep(2));
+            create(v);
+            for (int i = 0; i < 4; i++) {
+                commit(v, 0, random(4096, 10 + i));
+                assertThat(v.revisions()).hasSizeLessThanOrEqualTo(2);
+            }
+            assertThat(v.revisions()).hasSize(2);
+            List<Revision> revs = v.revisions();
+            assertThat(revs.get(0).created()).isBeforeOrEqualTo(revs.get(1).created());
+        }
+
+        @Test
+        void are_not_kept_with_revisions_to_keep_zero() {
+            assumeTrue(has(Capability.ORIGIN_VOLUMES), "needs origin volumes");
+            Volume v = init(VolumeSpec.origin(newDomain(false), "private", volumeSize()).withRevisionsToKeep(0));
+            create(v);
+            commit(v, 0, random(4096, 20));
+            commit(v, 0, random(4096, 21));
+            assertThat(v.revisions()).isEmpty();
+        }
+
+        @Test
+        void restore_data_on_revert() {
+            assumeTrue(has(Capability.REVERT), "the pool does not declare revert");
+            Volume v = init(VolumeSpec.origin(newDomain(false), "private", volumeSize()).withRevisionsToKeep(2));
+            create(v);
+            byte[] first = random(65536, 30);
+            byte[] second = random(65536, 31);
+            commit(v, 0, first);
+            commit(v, 0, second);
+            Revision newest = v.revisions().getLast();
+            locked(v, () -> {
+                v.revert(newest.id());
+                return null;
+            });
+            assertThat(exported(v, 0, first.length)).isEqualTo(first);
+            if (has(Capability.REVERT_KEEPS_CURRENT)) {
+                Revision kept = v.revisions().getLast();
+                locked(v, () -> {
+                    v.revert(kept.id());
+                    return null;
+                });
+                assertThat(exported(v, 0, second.length)).as("reverting the revert").isEqualTo(second);
+            }
+        }
+
+        @Test
+        void refuse_to_revert_a_dirty_volume() {
+            assumeTrue(has(Capability.REVERT), "the pool does not declare revert");
+            Volume v = origin();
+            commit(v, 0, random(4096, 32));
+            commit(v, 0, random(4096, 33));
+            start(v);
+            String id = v.revisions().getLast().id();
+            assertCode(() -> locked(v, () -> {
+                v.revert(id);
+                return null;
+            }), ErrorCode.DIRTY);
+            stop(v);
+        }
+
+        @Test
+        void cannot_be_reverted_where_revert_is_not_declared() {
+            assumeFalse(has(Capability.REVERT), "the pool declares revert");
+            assumeTrue(has(Capability.ORIGIN_VOLUMES), "needs origin volumes");
+            Volume v = origin();
+            commit(v, 0, random(4096, 34));
+            assertCode(() -> locked(v, () -> {
+                v.revert("1");
+                return null;
+            }), ErrorCode.NOT_SUPPORTED);
+        }
+    }
+
+    @Nested
+    @DisplayName("Snapshots disabled (revisions_to_keep = -1)")
+    class SnapshotsDisabled {
+        @Test
+        void use_the_volume_directly_and_keep_data_without_revisions() {
+            assumeTrue(has(Capability.SNAPSHOTS_DISABLED), "the pool does not declare revisions_to_keep=-1");
+            Volume v = init(VolumeSpec.origin(newDomain(false), "private", volumeSize()).withRevisionsToKeep(-1));
+            create(v);
+            assertThat(v.config().snapshotsDisabled()).isTrue();
+            byte[] data = random(65536, 40);
+            commit(v, 0, data);
+            start(v);
+            assertThat(read(v, 0, data.length)).isEqualTo(data);
+            assertCode(v::export, ErrorCode.BUSY);
+            stop(v);
+            assertThat(v.revisions()).isEmpty();
+            assertThat(exported(v, 0, data.length)).isEqualTo(data);
+        }
+
+        @Test
+        void are_refused_where_not_declared() {
+            assumeFalse(has(Capability.SNAPSHOTS_DISABLED), "the pool declares revisions_to_keep=-1");
+            assumeTrue(has(Capability.ORIGIN_VOLUMES), "needs origin volumes");
+            VolumeSpec spec = VolumeSpec.origin(newDomain(false), "private", volumeSize()).withRevisionsToKeep(-1);
+            assertCode(() -> pool.initVolume(spec), ErrorCode.NOT_SUPPORTED);
+        }
+    }
+
+    @Nested
+    @DisplayName("Importing data")
+    class ImportData {
+        @BeforeEach
+        void declared() {
+            assumeTrue(has(Capability.IMPORT_DATA), "the pool does not declare import_data");
+        }
+
+        @Test
+        void replaces_the_data_on_success() {
+            Volume v = origin();
+            commit(v, 0, random(65536, 50));
+            byte[] data = random(65536, 51);
+            Path target = locked(v, () -> v.importData(volumeSize()));
+            assertThat(target).isNotEqualTo(device(v));
+            try {
+                io().write(target, 8192, data);
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+            locked(v, () -> {
+                v.importDataEnd(true);
+                return null;
+            });
+            assertThat(exported(v, 8192, data.length)).isEqualTo(data);
+            assertThat(exported(v, 0, 8192)).isEqualTo(zeros(8192));
+        }
+
+        @Test
+        void keeps_the_old_data_on_failure() {
+            Volume v = origin();
+            byte[] old = random(65536, 52);
+            commit(v, 0, old);
+            Path target = locked(v, () -> v.importData(volumeSize()));
+            try {
+                io().write(target, 0, random(65536, 53));
+            } catch (java.io.IOException e) {
+                throw new AssertionError(e);
+            }
+            locked(v, () -> {
+                v.importDataEnd(false);
+                return null;
+            });
+            assertThat(exported(v, 0, old.length)).isEqualTo(old);
+        }
+
+        @Test
+        void takes_a_new_size() {
+            Volume v = origin();
+            locked(v, () -> v.importData(volumeSize() * 2));
+            locked(v, () -> {
+                v.importDataEnd(true);
+                return null;
+            });
+            assertThat(v.size()).isEqualTo(volumeSize() * 2);
+        }
+
+        @Test
+        void is_refused_while_the_volume_runs() {
+            Volume v = origin();
+            start(v);
+            assertCode(() -> locked(v, () -> v.importData(volumeSize())), ErrorCode.DIRTY);
+            stop(v);
+        }
+    }
+
+    @Nested
+    @DisplayName("Importing another volume")
+    class ImportVolume {
+        @Test
+        void copies_its_data_and_adopts_its_size() {
+            assumeTrue(has(Capability.ORIGIN_VOLUMES), "needs origin volumes");
+            Volume src = init(VolumeSpec.origin(newDomain(false), "private", volumeSize() * 2));
+            create(src);
+            byte[] data = random(1 << 20, 60);
+            commit(src, volumeSize(), data);
+            Volume dst = origin();
+            locked(dst, () -> {
+                dst.importVolume(src);
+                return null;
+            });
+            assertThat(dst.size()).isEqualTo(src.size());
+            assertThat(exported(dst, volumeSize(), data.length)).isEqualTo(data);
+        }
+
+        @Test
+        void imports_the_pre_start_data_of_a_running_source() {
+            assumeTrue(has(Capability.EXPORT_WHILE_RUNNING), "the pool does not declare export while running");
+            Volume src = origin();
+            byte[] committed = random(65536, 61);
+            commit(src, 0, committed);
+            start(src);
+            write(src, 0, random(65536, 62));
+            Volume dst = origin();
+            locked(dst, () -> {
+                dst.importVolume(src);
+                return null;
+            });
+            stop(src);
+            assertThat(exported(dst, 0, committed.length)).isEqualTo(committed);
+        }
+
+        @Test
+        void within_the_pool_costs_no_data_where_cheap_clone_is_declared() {
+            assumeTrue(has(Capability.CHEAP_CLONE), "the pool does not declare cheap clones");
+            Volume src = init(VolumeSpec.origin(newDomain(false), "private", 64L << 20));
+            create(src);
+            commit(src, 0, random(32 << 20, 63));
+            long before = pool.usage().orElseThrow();
+            Volume dst = origin();
+            locked(dst, () -> {
+                dst.importVolume(src);
+                return null;
+            });
+            long grown = pool.usage().orElseThrow() - before;
+            assertThat(grown).as("pool usage growth for a 32 MiB clone").isLessThan(8L << 20);
+        }
+    }
+
+    @Nested
+    @DisplayName("Crash recovery")
+    class CrashRecovery {
+        @Test
+        void resumes_the_uncommitted_state_when_started_again_without_a_stop() {
+            assumeTrue(has(Capability.ORIGIN_VOLUMES), "needs origin volumes");
+            DomainRef d = newDomain(false);
+            Volume v = origin(d, "private");
+            byte[] committed = random(65536, 70);
+            commit(v, 0, committed);
+            start(v);
+            byte[] uncommitted = random(65536, 71);
+            write(v, 0, uncommitted);
+            // The host crashed: a new process makes a new pool and volume object for the same vid.
+            Pool again = reload();
+            Volume v2 = again.initVolume(VolumeSpec.origin(d, "private", volumeSize()).withVid(v.vid()));
+            assertThat(v2.isDirty()).isTrue();
+            start(v2);
+            assertThat(read(v2, 0, uncommitted.length)).isEqualTo(uncommitted);
+            stop(v2);
+            assertThat(exported(v2, 0, uncommitted.length)).isEqualTo(uncommitted);
+        }
+    }
+
+    /**
+     * A new pool object over the same storage, as after a restart of the host. Drivers whose pools
+     * cannot be made twice override this.
+     */
+    protected Pool reload() {
+        try {
+            return createPool(scratch);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Nested
+    @DisplayName("Resizing")
+    class Resizing {
+        @Test
+        void grows_and_keeps_data() {
+            assumeTrue(has(Capability.GROW), "the pool does not declare growing");
+            Volume v = origin();
+            byte[] data = random(65536, 80);
+            commit(v, 0, data);
+            locked(v, () -> {
+                v.resize(volumeSize() * 2);
+                return null;
+            });
+            assertThat(v.size()).isEqualTo(volumeSize() * 2);
+            start(v);
+            assertThat(read(v, 0, data.length)).isEqualTo(data);
+            write(v, volumeSize() * 2 - 4096, random(4096, 81));
+            stop(v);
+        }
+
+        @Test
+        void grows_a_running_volume() {
+            assumeTrue(has(Capability.GROW), "the pool does not declare growing");
+            Volume v = origin();
+            start(v);
+            locked(v, () -> {
+                v.resize(volumeSize() * 2);
+                return null;
+            });
+            assertThat(v.size()).isEqualTo(volumeSize() * 2);
+            byte[] tail = random(4096, 82);
+            write(v, volumeSize() * 2 - 4096, tail);
+            stop(v);
+            assertThat(v.size()).isEqualTo(volumeSize() * 2);
+            assertThat(exported(v, volumeSize() * 2 - 4096, 4096)).isEqualTo(tail);
+        }
+
+        @Test
+        void shrinks_where_declared() {
+            assumeTrue(has(Capability.SHRINK), "the pool does not declare shrinking");
+            Volume v = origin();
+            byte[] data = random(4096, 83);
+            commit(v, 0, data);
+            locked(v, () -> {
+                v.resize(volumeSize() / 2);
+                return null;
+            });
+            assertThat(v.size()).isEqualTo(volumeSize() / 2);
+            assertThat(exported(v, 0, data.length)).isEqualTo(data);
+        }
+
+        @Test
+        void refuses_to_shrink_where_not_declared() {
+            assumeFalse(has(Capability.SHRINK), "the pool declares shrinking");
+            Volume v = origin();
+            assertCode(() -> locked(v, () -> {
+                v.resize(volumeSize() / 2);
+                return null;
+            }), ErrorCode.NOT_SUPPORTED);
+        }
+    }
+
+    @Nested
+    @DisplayName("Export")
+    class Export {
+        @Test
+        void of_a_running_volume_returns_the_pre_start_data() {
+            assumeTrue(has(Capability.EXPORT_WHILE_RUNNING), "the pool does not declare export while running");
+            Volume v = origin();
+            byte[] committed = random(65536, 90);
+            commit(v, 0, committed);
+            start(v);
+            write(v, 0, random(65536, 91));
+            assertThat(exported(v, 0, committed.length)).isEqualTo(committed);
+            stop(v);
+        }
+
+        @Test
+        void of_a_running_volume_is_refused_where_not_declared() {
+            assumeFalse(has(Capability.EXPORT_WHILE_RUNNING), "the pool declares export while running");
+            assumeTrue(has(Capability.ORIGIN_VOLUMES), "needs origin volumes");
+            Volume v = origin();
+            start(v);
+            assertThatThrownBy(v::export).isInstanceOf(StorageException.class);
+            stop(v);
+        }
+
+        @Test
+        void is_not_offered_for_volatile_volumes() {
+            assumeTrue(has(Capability.VOLATILE_VOLUMES), "needs volatile volumes");
+            Volume v = volatileVolume();
+            assertCode(v::export, ErrorCode.NOT_SUPPORTED);
+        }
+    }
+
+    @Nested
+    @DisplayName("Concurrency")
+    class Concurrency {
+        @Test
+        void starts_and_stops_different_volumes_in_parallel() throws Exception {
+            assumeTrue(has(Capability.ORIGIN_VOLUMES), "needs origin volumes");
+            List<Volume> vols = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                vols.add(origin());
+            }
+            try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Future<?>> fs = new ArrayList<>();
+                for (int i = 0; i < vols.size(); i++) {
+                    Volume v = vols.get(i);
+                    byte[] data = random(65536, 100 + i);
+                    fs.add(ex.submit(() -> {
+                        start(v);
+                        write(v, 0, data);
+                        stop(v);
+                        return null;
+                    }));
+                }
+                for (Future<?> f : fs) {
+                    f.get();
+                }
+            }
+            for (int i = 0; i < vols.size(); i++) {
+                assertThat(exported(vols.get(i), 0, 65536)).isEqualTo(random(65536, 100 + i));
+            }
+        }
+    }
+
+    @Nested
+    @DisplayName("The pool")
+    class ThePool {
+        @Test
+        void reports_usage_no_larger_than_size() {
+            assertThat(pool.size()).isPresent();
+            assertThat(pool.usage()).isPresent();
+            assertThat(pool.usage().getAsLong()).isBetween(0L, pool.size().getAsLong());
+            assertThat(pool.usageDetails()).containsKeys("data_size", "data_usage");
+        }
+
+        @Test
+        void describes_itself_with_name_and_driver() {
+            assertThat(pool.config()).containsEntry("name", pool.name()).containsEntry("driver", pool.driverName());
+        }
+
+        @Test
+        void rejects_revisions_to_keep_below_minus_one() {
+            assertCode(() -> pool.setRevisionsToKeep(-2), ErrorCode.INVALID_ARGUMENT);
+        }
+    }
+}
