@@ -30,7 +30,9 @@ import org.slf4j.LoggerFactory;
  *       with O_DIRECT, so several writes are in flight. Platform threads, because native calls pin a
  *       virtual thread's carrier anyway.</li>
  *   <li>With verification, each cell's content is hashed in the same pass; the target is read back
- *       and hashed the same way, and a mismatch throws.</li>
+ *       and hashed the same way, and a mismatch throws. In {@link CopyMode#FILESYSTEM_AWARE} mode
+ *       the source digest is of the source with its free blocks read as zeros, which is exactly
+ *       what the target must hold.</li>
  * </ul>
  */
 public final class SparseCopier {
@@ -72,7 +74,7 @@ public final class SparseCopier {
             Target target = Target.open(request.target(), size, request.targetIsZero());
             try {
                 target.zeroHoles(extents, size);
-                Pass pass = new Pass(in, target, Cells.split(extents), DataMap.total(extents), request);
+                Pass pass = new Pass(in, target, Cells.split(extents), DataMap.total(extents), request, size);
                 pass.run(threads);
                 target.sync();
                 Optional<String> sourceDigest = Optional.empty();
@@ -102,7 +104,7 @@ public final class SparseCopier {
         try (NativeFile in = NativeFile.openRead(path)) {
             List<Extent> extents = DataMap.of(in, size);
             CopyRequest readOnly = new CopyRequest(path, path, true, true, CopyMode.ALL_DATA, CopyListener.NONE, control);
-            Pass pass = new Pass(in, null, Cells.split(extents), DataMap.total(extents), readOnly);
+            Pass pass = new Pass(in, null, Cells.split(extents), DataMap.total(extents), readOnly, size);
             pass.run(threads);
             return pass.digest.finish(size);
         }
@@ -123,13 +125,15 @@ public final class SparseCopier {
         final List<Cells.Cell> cells;
         final long total;
         final CopyRequest request;
+        final long logicalSize;
         final AtomicInteger next = new AtomicInteger();
         final AtomicLong examined = new AtomicLong();
         final AtomicLong written = new AtomicLong();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         final ContentDigest digest = new ContentDigest();
 
-        Pass(NativeFile in, Target target, List<Cells.Cell> cells, long total, CopyRequest request) {
+        Pass(NativeFile in, Target target, List<Cells.Cell> cells, long total, CopyRequest request, long logicalSize) {
+            this.logicalSize = logicalSize;
             this.in = in;
             this.target = target;
             this.cells = cells;
@@ -186,9 +190,10 @@ public final class SparseCopier {
         private void process(Cells.Cell cell, MemorySegment buffer) {
             long cellStart = cell.start();
             boolean hashing = request.verify();
-            long cellEnd = cell.data().getLast().end();
+            // The digest covers the whole cell (up to the end of the volume), gaps as zeros, so it
+            // does not depend on where either side happens to store zeros.
+            long cellEnd = Math.min(cellStart + Cells.CELL, logicalSize);
             if (hashing) {
-                // The digest covers the whole cell up to its last data byte; gaps read as zeros.
                 buffer.asSlice(0, cellEnd - cellStart).fill((byte) 0);
             }
             long cellExamined = 0;

@@ -32,13 +32,18 @@ public interface PoolDriver {
     /**
      * Makes a pool from a configuration the host has validated against {@link #parameters()}.
      * Touches no disk (that is {@link Pool#setup()}'s job); throws
-     * {@link ErrorCode#INVALID_CONFIGURATION} for values it cannot use.
+     * {@link ErrorCode#INVALID_CONFIGURATION} for values it cannot use. Called only when
+     * {@link #module()} is empty; a driver that provides a module binds {@link Pool} there instead.
      */
-    Pool create(PoolConfig config, DriverContext context);
+    default Pool create(PoolConfig config, DriverContext context) {
+        throw StorageException.notSupported(name(), "create(): the driver neither implements it nor binds Pool in module()");
+    }
 
-    /**
-     * A Guice module for the driver's own internals, installed in a child injector of the host's,
-     * so the driver's bindings never leak into the host. Empty by default.
+        /**
+     * A Guice module for the driver's own internals. When present, the host makes each pool in a
+     * child injector of its own (or a fresh injector without a host one) where it binds the pool's
+     * {@link PoolConfig}, the {@link DriverContext} and this {@link PoolDriver}; the module must bind
+     * {@link Pool}, and its other bindings never leak into the host. Empty by default.
      */
     default Optional<Module> module() {
         return Optional.empty();

@@ -56,7 +56,7 @@ final class QubesXmlParser {
         f.setProperty(WstxInputProperties.P_MAX_ELEMENT_DEPTH, MAX_DEPTH);
         f.setProperty(WstxInputProperties.P_MAX_ATTRIBUTES_PER_ELEMENT, 256);
         f.setProperty(WstxInputProperties.P_MAX_ATTRIBUTE_SIZE, 65536);
-        f.setProperty(WstxInputProperties.P_MAX_ENTITY_COUNT, 0L);
+        f.setProperty(WstxInputProperties.P_MAX_ENTITY_COUNT, 1L);
         return f;
     }
 

@@ -438,7 +438,21 @@ public abstract class PoolConformanceKit {
     @DisplayName("Volume types a pool does not declare")
     class UndeclaredTypes {
         @Test
-        void are_refused_as_not_supported() {
+        void origin_volumes_are_refused_as_not_supported() {
+            assumeFalse(has(Capability.ORIGIN_VOLUMES), "the pool declares origin volumes");
+            assertCode(() -> pool.initVolume(VolumeSpec.origin(newDomain(false), "private", volumeSize())),
+                    ErrorCode.NOT_SUPPORTED);
+        }
+
+        @Test
+        void volatile_volumes_are_refused_as_not_supported() {
+            assumeFalse(has(Capability.VOLATILE_VOLUMES), "the pool declares volatile volumes");
+            assertCode(() -> pool.initVolume(VolumeSpec.volatileVolume(newDomain(false), "volatile", volumeSize())),
+                    ErrorCode.NOT_SUPPORTED);
+        }
+
+        @Test
+        void origin_snapshot_volumes_are_refused_as_not_supported() {
             assumeFalse(has(Capability.ORIGIN_SNAPSHOT_VOLUMES), "the pool declares origin+snapshot volumes");
             assumeTrue(has(Capability.ORIGIN_VOLUMES), "needs an origin volume as source");
             Volume src = origin(newDomain(true), "root");
@@ -765,6 +779,7 @@ public abstract class PoolConformanceKit {
         @Test
         void refuses_to_shrink_where_not_declared() {
             assumeFalse(has(Capability.SHRINK), "the pool declares shrinking");
+            assumeTrue(has(Capability.ORIGIN_VOLUMES) && has(Capability.GROW), "needs resizable origin volumes");
             Volume v = origin();
             assertCode(() -> locked(v, () -> {
                 v.resize(volumeSize() / 2);
