@@ -75,11 +75,36 @@ public final class ScratchFileSystem implements AutoCloseable {
         return store.getTotalSpace() - store.getUnallocatedSpace();
     }
 
+    /**
+     * Unmounts, detaches and deletes. A mount still busy (a stream a test forgot to close) is retried
+     * and then lazily detached, so no mount or loop device outlives the test.
+     */
     @Override
     public void close() throws IOException {
-        runQuietly(List.of("umount", "--", mountPoint.toString()));
+        boolean unmounted = false;
+        for (int attempt = 0; attempt < 5 && !unmounted; attempt++) {
+            try {
+                run(List.of("umount", "--", mountPoint.toString()));
+                unmounted = true;
+            } catch (IOException e) {
+                System.gc(); // lets leaked directory streams and channels be closed by their cleaners
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        if (!unmounted) {
+            runQuietly(List.of("umount", "-l", "--", mountPoint.toString()));
+        }
         runQuietly(List.of("losetup", "-d", loop));
-        Files.deleteIfExists(mountPoint);
+        try {
+            Files.deleteIfExists(mountPoint);
+        } catch (IOException e) {
+            // a lazily unmounted point may linger until its last user goes; it is empty either way
+        }
         Files.deleteIfExists(image);
     }
 
