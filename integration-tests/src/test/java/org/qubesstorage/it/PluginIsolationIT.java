@@ -87,7 +87,7 @@ class PluginIsolationIT {
 
         DriverRegistry registry = DriverRegistry.load(getClass().getClassLoader(), Optional.of(plugins));
 
-        assertThat(registry.drivers()).containsOnlyKeys("file-reflink", "fixture");
+        assertThat(registry.drivers()).containsOnlyKeys("file", "file-reflink", "linux-kernel", "fixture");
         List<String> problems = registry.problems().stream().map(LoadProblem::toString).toList();
         assertThat(problems).hasSize(6);
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("fixture-again", "driver name fixture", "already provided"));

@@ -39,10 +39,15 @@ public final class SparseCopier {
     private static final Logger LOG = LoggerFactory.getLogger(SparseCopier.class);
     private static final int DIRECT_ALIGNMENT = 4096;
 
+    /** Default cells in flight; overridable with {@code -Dqubes.copy.threads=N} for tuning runs. */
+    static final int DEFAULT_THREADS = Integer.getInteger("qubes.copy.threads", 8);
+    /** Source reads with O_DIRECT ({@code -Dqubes.copy.directRead=true}); off by default. */
+    static final boolean DIRECT_READ = Boolean.getBoolean("qubes.copy.directRead");
+
     private final int threads;
 
     public SparseCopier() {
-        this(4);
+        this(DEFAULT_THREADS);
     }
 
     /** @param threads cells processed at once (reads and writes in flight) */
@@ -175,19 +180,23 @@ public final class SparseCopier {
         }
 
         private void work() {
-            try (Arena arena = Arena.ofConfined()) {
+            // Each worker reads through its own descriptor: the kernel keeps readahead state per
+            // open file, and workers sharing one would make each other's reads look random.
+            try (Arena arena = Arena.ofConfined();
+                    NativeFile own = DIRECT_READ ? NativeFile.openReadDirect(in.path()) : NativeFile.openRead(in.path())) {
+                own.adviseSequential();
                 MemorySegment buffer = arena.allocate(Cells.CELL, DIRECT_ALIGNMENT);
                 int i;
                 while (failure.get() == null && (i = next.getAndIncrement()) < cells.size()) {
                     request.control().checkCancelled();
-                    process(cells.get(i), buffer);
+                    process(cells.get(i), buffer, own);
                 }
             } catch (Throwable t) {
                 failure.compareAndSet(null, t);
             }
         }
 
-        private void process(Cells.Cell cell, MemorySegment buffer) {
+        private void process(Cells.Cell cell, MemorySegment buffer, NativeFile source) {
             long cellStart = cell.start();
             boolean hashing = request.verify();
             // The digest covers the whole cell (up to the end of the volume), gaps as zeros, so it
@@ -198,7 +207,7 @@ public final class SparseCopier {
             }
             long cellExamined = 0;
             for (Extent piece : cell.data()) {
-                long got = in.readFully(buffer.asSlice(piece.start() - cellStart), piece.length(), piece.start());
+                long got = read(source, buffer, cellStart, piece);
                 if (got < piece.length()) {
                     throw new StorageException(ErrorCode.BACKEND_FAILURE, "Source " + request.source()
                             + " shrank while being copied (short read at " + (piece.start() + got) + ")");
@@ -213,6 +222,27 @@ public final class SparseCopier {
             }
             long done = examined.addAndGet(cellExamined);
             request.listener().progress(done, total);
+        }
+
+        /** Reads a piece; an O_DIRECT descriptor only takes aligned pieces, the shared one the rest. */
+        private long read(NativeFile source, MemorySegment buffer, long cellStart, Extent piece) {
+            NativeFile via = source;
+            long length = piece.length();
+            if (source.isDirect()) {
+                if (piece.start() % DIRECT_ALIGNMENT != 0) {
+                    via = in;
+                } else if (length % DIRECT_ALIGNMENT != 0) {
+                    // Only the end of the source may be unaligned: read whole blocks, keep the piece.
+                    long rounded = (length + DIRECT_ALIGNMENT - 1) / DIRECT_ALIGNMENT * DIRECT_ALIGNMENT;
+                    if (piece.start() - cellStart + rounded > buffer.byteSize()) {
+                        via = in;
+                    } else {
+                        long got = source.readFully(buffer.asSlice(piece.start() - cellStart), rounded, piece.start());
+                        return Math.min(got, length);
+                    }
+                }
+            }
+            return via.readFully(buffer.asSlice(piece.start() - cellStart), length, piece.start());
         }
 
         /** Writes the non-zero granules of {@code piece}, coalesced into runs; zeroes the rest if needed. */

@@ -80,6 +80,7 @@ final class Libc {
             CAPTURE, Linker.Option.firstVariadicArg(2));
     private static final MethodHandle IOCTL_PTR = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
             CAPTURE, Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle FADVISE = bind("posix_fadvise", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
     private static final MethodHandle STRERROR = bind("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
     private static final ThreadLocal<MemorySegment> CAPTURED =
@@ -174,6 +175,18 @@ final class Libc {
     static int fdatasync(int fd) {
         try {
             return (int) FDATASYNC.invokeExact(CAPTURED.get(), fd);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    static final int POSIX_FADV_SEQUENTIAL = 2;
+    static final int POSIX_FADV_DONTNEED = 4;
+
+    /** posix_fadvise returns the error number instead of setting errno. */
+    static int fadvise(int fd, long offset, long len, int advice) {
+        try {
+            return (int) FADVISE.invokeExact(fd, offset, len, advice);
         } catch (Throwable t) {
             throw rethrow(t);
         }

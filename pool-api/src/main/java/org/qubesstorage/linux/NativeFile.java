@@ -32,6 +32,18 @@ public final class NativeFile implements AutoCloseable {
         return open(path, Libc.O_RDONLY, 0, false);
     }
 
+    /**
+     * Opens for reading with {@code O_DIRECT} where the file system allows it (check
+     * {@link #isDirect()}): offsets, lengths and buffers must then be 4 KiB aligned.
+     */
+    public static NativeFile openReadDirect(Path path) {
+        try {
+            return open(path, Libc.O_RDONLY | Libc.O_DIRECT, 0, true);
+        } catch (DirectRefused e) {
+            return open(path, Libc.O_RDONLY, 0, false);
+        }
+    }
+
     /** Opens a directory (for {@link #fsync()}). */
     public static NativeFile openDirectory(Path path) {
         return open(path, Libc.O_RDONLY | Libc.O_DIRECTORY, 0, false);
@@ -156,6 +168,11 @@ public final class NativeFile implements AutoCloseable {
             throw SyscallException.of(call, path + " at " + offset, errno);
         }
         return OptionalLong.of(r);
+    }
+
+    /** Tells the kernel the file will be read sequentially (a larger readahead window); advisory only. */
+    public void adviseSequential() {
+        Libc.fadvise(fd(), 0, 0, Libc.POSIX_FADV_SEQUENTIAL);
     }
 
     /** Whether the file system answers SEEK_DATA (some, and pipes, do not). */

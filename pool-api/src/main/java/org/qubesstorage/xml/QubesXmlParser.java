@@ -207,7 +207,7 @@ final class QubesXmlParser {
         if (format == QubesXml.Format.LEGACY_R2_R3) {
             entries = LegacyDomains.resolveTemplates(entries, fileName);
         }
-        Values.requireUniqueDomains(entries, fileName);
+        Values.requireUniqueDomains(entries, pools, fileName);
         return new Parsed(new QubesXml(format, pools, globalProps, entries), List.copyOf(refs));
     }
 

@@ -90,7 +90,17 @@ final class Values {
         }
     }
 
-    static void requireUniqueDomains(List<DomainEntry> domains, String file) {
+    /**
+     * Domain names are unique, and so is each vid within its pool, except in pools of the
+     * {@code linux-kernel} driver, whose vid is a kernel version that domains share.
+     */
+    static void requireUniqueDomains(List<DomainEntry> domains, List<Map<String, String>> pools, String file) {
+        Set<String> sharedVidPools = new HashSet<>();
+        for (Map<String, String> p : pools) {
+            if ("linux-kernel".equals(p.get("driver"))) {
+                sharedVidPools.add(p.get("name"));
+            }
+        }
         Set<String> names = new HashSet<>();
         Set<String> vids = new HashSet<>();
         for (DomainEntry d : domains) {
@@ -100,7 +110,7 @@ final class Values {
             for (Map<String, String> v : d.volumes().values()) {
                 String vid = v.get("vid");
                 String pool = v.getOrDefault("pool", "");
-                if (vid != null && !vid.isEmpty() && !pool.equals("linux-kernel") && !vids.add(pool + ":" + vid)) {
+                if (vid != null && !vid.isEmpty() && !sharedVidPools.contains(pool) && !vids.add(pool + ":" + vid)) {
                     throw StorageException.invalidConfiguration(file + ": volume id " + vid + " in pool " + pool
                             + " is used twice (again by " + d.name() + ":" + v.get("name") + ")");
                 }

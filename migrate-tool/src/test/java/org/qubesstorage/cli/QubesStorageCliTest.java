@@ -1,0 +1,61 @@
+package org.qubesstorage.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@DisplayName("The qubes-storage command line")
+class QubesStorageCliTest {
+    @TempDir
+    Path dir;
+
+    private record Run(int code, String out, String err) {}
+
+    private static Run run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = QubesStorageCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    @DisplayName("drivers lists file-reflink and file with their parameters, required ones marked")
+    void drivers() {
+        Run r = run("drivers");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("file-reflink", "dir_path*", "setup_check", "file ", "[required]");
+    }
+
+    @Test
+    @DisplayName("volumes resolves an R4 file's domains through the facade")
+    void volumes() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("data"));
+        Path xml = Files.writeString(dir.resolve("qubes.xml"), """
+                <qubes><pools><pool name="p" dir_path="%s" driver="file-reflink"/></pools>
+                <domains>
+                  <domain id="d1" class="TemplateVM"><properties><property name="name">tpl</property></properties>
+                    <volume-config><volume name="root" pool="p" vid="vm-templates/tpl/root" size="1024" rw="True" save_on_stop="True"/></volume-config></domain>
+                  <domain id="d2" class="AppVM"><properties><property name="name">work</property><property name="template">tpl</property></properties>
+                    <volume-config><volume name="root" vid="appvms/work/root" snap_on_start="True"/></volume-config></domain>
+                </domains></qubes>""".formatted(data));
+        Run r = run("volumes", "--qubes-xml", xml.toString());
+        assertThat(r.err()).isEmpty();
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("tpl", "vm-templates/tpl/root", "origin").contains("work", "appvms/work/root", "snapshot");
+    }
+
+    @Test
+    @DisplayName("a hostile qubes.xml is refused with exit code 2 and a located message")
+    void hostile() throws Exception {
+        Path xml = Files.writeString(dir.resolve("qubes.xml"), "<!DOCTYPE x [<!ENTITY a \"b\">]><qubes/>");
+        Run r = run("pools", "--qubes-xml", xml.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("qubes.xml:1:", "DTD");
+    }
+}
