@@ -1,0 +1,53 @@
+package org.qubesstorage.lvm;
+
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.qubesstorage.spi.DriverContext;
+import org.qubesstorage.spi.DriverParameter;
+import org.qubesstorage.spi.Pool;
+import org.qubesstorage.spi.PoolConfig;
+import org.qubesstorage.spi.PoolDriver;
+import org.qubesstorage.spi.SpiVersion;
+
+/**
+ * The {@code lvm_thin} driver: volumes as thin LVs, named exactly as upstream names them. Pools on
+ * the same volume group share one {@code lvs} cache.
+ */
+public final class ThinDriver implements PoolDriver {
+    public static final String NAME = "lvm_thin";
+
+    private final Map<String, LvsCache> caches = new ConcurrentHashMap<>();
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public SpiVersion spiVersion() {
+        return SpiVersion.current();
+    }
+
+    @Override
+    public List<DriverParameter> parameters() {
+        return List.of(
+                DriverParameter.required("volume_group", "The volume group holding the thin pool"),
+                DriverParameter.required("thin_pool", "The thin pool LV in that volume group"),
+                DriverParameter.optional("revisions_to_keep", "1", "Revisions kept per volume by default (-1 disables snapshots)"),
+                DriverParameter.optional("ephemeral_volatile", "False", "Encrypt volatile volumes with a throw-away key"),
+                DriverParameter.optional("max_data_percent", "90", "Refuse to allocate above this data usage"),
+                DriverParameter.optional("max_metadata_percent", "80", "Refuse to allocate above this metadata usage"),
+                new DriverParameter("max_overprovisioning", false,
+                        "Refuse when thin volume sizes would exceed this multiple of the pool size", false,
+                        java.util.Optional.empty()));
+    }
+
+    @Override
+    public Pool create(PoolConfig config, DriverContext context) {
+        String vg = LvmNames.check(config.require("volume_group"));
+        LvmRunner lvm = new LvmRunner(context.commands());
+        LvsCache cache = caches.computeIfAbsent(vg, k -> new LvsCache(k, lvm, context.clock()));
+        return new ThinPool(config, context, lvm, cache);
+    }
+}
