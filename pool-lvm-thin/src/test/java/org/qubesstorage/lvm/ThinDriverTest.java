@@ -92,7 +92,7 @@ class ThinDriverTest {
         locked(v, v::start);
         assertThat(v.blockDevice().orElseThrow().path()).isEqualTo(Path.of("/dev/mapper/qubes_dom0-vm--work--private--snap"));
         assertThat(lvm.commands.getLast()).containsExactly("lvm", "lvcreate", "--setactivationskip=n", "--activate=y",
-                "--snapshot", "--type=thin", "--name=vm-work-private-snap", "--", "qubes_dom0/vm-work-private");
+                "--snapshot", "--name=vm-work-private-snap", "--", "qubes_dom0/vm-work-private");
     }
 
     @Test

@@ -1,0 +1,185 @@
+package org.qubesstorage.lvm.vm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.RandomAccessFile;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.qubesstorage.file.reflink.ReflinkDriver;
+import org.qubesstorage.host.ExecCommandRunner;
+import org.qubesstorage.host.HostDriverContext;
+import org.qubesstorage.lvm.ThinDriver;
+import org.qubesstorage.spi.Command;
+import org.qubesstorage.spi.CommandResult;
+import org.qubesstorage.spi.CommandRunner;
+import org.qubesstorage.spi.DomainRef;
+import org.qubesstorage.spi.ErrorCode;
+import org.qubesstorage.spi.Pool;
+import org.qubesstorage.spi.PoolConfig;
+import org.qubesstorage.spi.StorageException;
+import org.qubesstorage.spi.Volume;
+import org.qubesstorage.spi.VolumeSpec;
+
+/** Crash recovery, space safety and cross-pool import on real lvm2 (run inside the VM by {@link LvmInVmIT}). */
+@DisplayName("lvm_thin scenarios on real LVM (in the VM)")
+public class InVmLvmScenarios {
+    private static final long MIB = 1 << 20;
+    private static final AtomicInteger VMS = new AtomicInteger();
+
+    @TempDir
+    Path tmp;
+
+    /** Runs lvm for real, but dies (like a killed process) before the mutating command number {@code limit}. */
+    static final class KillingRunner implements CommandRunner {
+        private final CommandRunner real = new ExecCommandRunner();
+        private final int limit;
+        private int mutations;
+
+        KillingRunner(int limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public CommandResult run(Command command) {
+            List<String> a = command.argv();
+            boolean mutating = a.contains("lvm") && !a.contains("lvs");
+            if (mutating && ++mutations > limit) {
+                throw new IllegalStateException("simulated kill before " + String.join(" ", a));
+            }
+            return real.run(command);
+        }
+    }
+
+    private Pool pool(CommandRunner runner, String thinPool, Map<String, String> extra) {
+        Map<String, String> params = new java.util.LinkedHashMap<>(Map.of("volume_group", InVmLvmKit.VG, "thin_pool", thinPool));
+        params.putAll(extra);
+        Pool p = new ThinDriver().create(new PoolConfig("lvm", ThinDriver.NAME, params),
+                new HostDriverContext(runner, Clock.systemUTC(), tmp.resolve("run")));
+        p.setup();
+        return p;
+    }
+
+    private static void locked(Volume v, Runnable r) {
+        v.lock().lock();
+        try {
+            r.run();
+        } finally {
+            v.lock().unlock();
+        }
+    }
+
+    private static byte[] data(long seed) {
+        byte[] b = new byte[65536];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static void write(Path dev, byte[] d) throws Exception {
+        try (RandomAccessFile raf = new RandomAccessFile(dev.toFile(), "rw")) {
+            raf.write(d);
+            raf.getFD().sync();
+        }
+    }
+
+    private static byte[] read(Path dev) throws Exception {
+        byte[] b = new byte[65536];
+        try (RandomAccessFile raf = new RandomAccessFile(dev.toFile(), "r")) {
+            raf.readFully(b);
+        }
+        return b;
+    }
+
+    @ParameterizedTest(name = "killed after {0} of the commit's steps")
+    @ValueSource(ints = {0, 1, 2})
+    @DisplayName("a commit killed after any step loses nothing: the next start/stop finishes it")
+    void killedCommit(int steps) throws Exception {
+        DomainRef d = new DomainRef("crash" + VMS.incrementAndGet(), false);
+        Pool p = pool(new ExecCommandRunner(), InVmLvmKit.THIN_POOL, Map.of());
+        Volume v = p.initVolume(VolumeSpec.origin(d, "private", 16 * MIB));
+        locked(v, v::create);
+        locked(v, v::start);
+        write(v.blockDevice().orElseThrow().path(), data(1));
+        locked(v, v::stop);                   // one revision exists: the next commit also prunes
+        Thread.sleep(1100);                   // revision timestamps are in seconds
+        locked(v, v::start);
+        write(v.blockDevice().orElseThrow().path(), data(2));
+
+        Pool dying = pool(new KillingRunner(steps), InVmLvmKit.THIN_POOL, Map.of());
+        Volume same = dying.initVolume(VolumeSpec.origin(d, "private", 16 * MIB).withVid(v.vid()));
+        assertThatThrownBy(() -> locked(same, same::stop)).hasMessageContaining("simulated kill");
+
+        Pool after = pool(new ExecCommandRunner(), InVmLvmKit.THIN_POOL, Map.of());
+        Volume recovered = after.initVolume(VolumeSpec.origin(d, "private", 16 * MIB).withVid(v.vid()));
+        if (recovered.isDirty()) {
+            locked(recovered, recovered::start);
+            assertThat(read(recovered.blockDevice().orElseThrow().path())).as("uncommitted data after the kill").isEqualTo(data(2));
+            locked(recovered, recovered::stop);
+        }
+        assertThat(recovered.isDirty()).isFalse();
+        Path exported = recovered.export();
+        assertThat(read(exported)).isEqualTo(data(2));
+        recovered.exportEnd(exported);
+        assertThat(recovered.revisions()).hasSizeBetween(1, 2);
+        locked(recovered, recovered::remove);
+    }
+
+    @Test
+    @DisplayName("a nearly full thin pool refuses new volumes with INSUFFICIENT_SPACE and leaves nothing behind")
+    void nearlyFullPool() throws Exception {
+        Pool small = pool(new ExecCommandRunner(), "small", Map.of());
+        Volume filler = small.initVolume(VolumeSpec.origin(new DomainRef("filler", false), "private", 256 * MIB));
+        locked(filler, filler::create);
+        locked(filler, filler::start);
+        byte[] chunk = new byte[(int) MIB];
+        new Random(7).nextBytes(chunk);
+        try (RandomAccessFile raf = new RandomAccessFile(filler.blockDevice().orElseThrow().path().toFile(), "rw")) {
+            for (int i = 0; i < 60; i++) {
+                raf.write(chunk);
+            }
+            raf.getFD().sync();
+        }
+        Pool fresh = pool(new ExecCommandRunner(), "small", Map.of()); // reads the usage now
+        Volume next = fresh.initVolume(VolumeSpec.origin(new DomainRef("late", false), "private", 16 * MIB));
+        assertThatThrownBy(() -> locked(next, next::create)).isInstanceOfSatisfying(StorageException.class, e -> {
+            assertThat(e.code()).isEqualTo(ErrorCode.INSUFFICIENT_SPACE);
+            assertThat(e.getMessage()).contains(InVmLvmKit.VG + "/small", "data usage", "90.0 %");
+        });
+        String lvs = new ExecCommandRunner().run(Command.of("lvs", "--noheadings", "-o", "lv_name", InVmLvmKit.VG)).stdout();
+        assertThat(lvs).doesNotContain("vm-late-private");
+        locked(filler, filler::stop);
+        locked(filler, filler::remove);
+    }
+
+    @Test
+    @DisplayName("importing from another pool copies the data with the sparse copy engine and adopts the size")
+    void crossPoolImport() throws Exception {
+        Pool files = new ReflinkDriver().create(new PoolConfig("files", ReflinkDriver.NAME,
+                Map.of("dir_path", tmp.resolve("files").toString(), "setup_check", "False")),
+                new HostDriverContext(new ExecCommandRunner(), Clock.systemUTC(), tmp.resolve("run")));
+        files.setup();
+        Volume src = files.initVolume(VolumeSpec.origin(new DomainRef("src", false), "private", 24 * MIB));
+        locked(src, src::create);
+        locked(src, src::start);
+        write(src.blockDevice().orElseThrow().path(), data(3));
+        locked(src, src::stop);
+        Pool p = pool(new ExecCommandRunner(), InVmLvmKit.THIN_POOL, Map.of());
+        Volume dst = p.initVolume(VolumeSpec.origin(new DomainRef("dst", false), "private", 16 * MIB));
+        locked(dst, dst::create);
+        locked(dst, () -> dst.importVolume(src));
+        assertThat(dst.size()).isEqualTo(24 * MIB);
+        Path exported = dst.export();
+        assertThat(read(exported)).isEqualTo(data(3));
+        dst.exportEnd(exported);
+        locked(dst, dst::remove);
+    }
+}
