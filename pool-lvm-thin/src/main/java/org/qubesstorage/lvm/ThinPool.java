@@ -11,6 +11,7 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import org.qubesstorage.spi.AbstractPool;
 import org.qubesstorage.spi.Capability;
 import org.qubesstorage.spi.DomainRef;
 import org.qubesstorage.spi.DriverContext;
@@ -18,13 +19,11 @@ import org.qubesstorage.spi.Pool;
 import org.qubesstorage.spi.PoolConfig;
 import org.qubesstorage.spi.StorageException;
 import org.qubesstorage.spi.Volume;
-import org.qubesstorage.spi.VolumeConfig;
 import org.qubesstorage.spi.VolumeRules;
 import org.qubesstorage.spi.VolumeSpec;
 
 /** An {@code lvm_thin} pool (upstream's {@code ThinPool}, reference §3). */
-public final class ThinPool implements Pool {
-    private final String name;
+public final class ThinPool extends AbstractPool {
     private final String vg;
     private final String thinPool;
     private final DriverContext context;
@@ -32,19 +31,15 @@ public final class ThinPool implements Pool {
     private final LvsCache cache;
     private final SpaceGuard guard;
     private final Map<String, String> extraConfig = new LinkedHashMap<>();
-    private volatile int revisionsToKeep;
-    private volatile boolean ephemeralVolatile;
     private final Map<String, ThinVolume> volumes = new ConcurrentHashMap<>();
 
     ThinPool(PoolConfig config, DriverContext context, LvmRunner lvm, LvsCache cache) {
-        this.name = config.name();
+        super(config, 1);
         this.vg = LvmNames.check(config.require("volume_group"));
         this.thinPool = LvmNames.check(config.require("thin_pool"));
         this.context = context;
         this.lvm = lvm;
         this.cache = cache;
-        this.revisionsToKeep = config.getInt("revisions_to_keep", 1);
-        this.ephemeralVolatile = config.getBoolean("ephemeral_volatile", false);
         double data = number(config, "max_data_percent", SpaceGuard.DEFAULT_DATA);
         double meta = number(config, "max_metadata_percent", SpaceGuard.DEFAULT_METADATA);
         OptionalDouble over = config.get("max_overprovisioning").map(v -> OptionalDouble.of(number(config, "max_overprovisioning", 0)))
@@ -97,12 +92,7 @@ public final class ThinPool implements Pool {
     /** Refuses with INSUFFICIENT_SPACE when {@code operation} would overfill the pool. */
     void admit(long addedVirtual, String operation) {
         cache.refreshUsageIfStale();
-        guard.admit(name, poolInfo(), cache.all(), addedVirtual, operation);
-    }
-
-    @Override
-    public String name() {
-        return name;
+        guard.admit(name(), poolInfo(), cache.all(), addedVirtual, operation);
     }
 
     @Override
@@ -112,13 +102,10 @@ public final class ThinPool implements Pool {
 
     @Override
     public Map<String, String> config() {
-        Map<String, String> c = new LinkedHashMap<>();
-        c.put("name", name);
-        c.put("volume_group", vg);
-        c.put("thin_pool", thinPool);
-        c.put("driver", ThinDriver.NAME);
-        c.put("revisions_to_keep", Integer.toString(revisionsToKeep));
-        c.put("ephemeral_volatile", VolumeConfig.pythonBool(ephemeralVolatile));
+        Map<String, String> attrs = new LinkedHashMap<>();
+        attrs.put("volume_group", vg);
+        attrs.put("thin_pool", thinPool);
+        Map<String, String> c = baseConfig(attrs);
         c.putAll(extraConfig);
         return c;
     }
@@ -151,9 +138,9 @@ public final class ThinPool implements Pool {
         String vid = spec.vid().orElseGet(() -> LvmNames.vid(vg, spec.domain().name(), spec.name()));
         LvmNames.checkFull(vid);
         if (!LvmNames.vg(vid).equals(vg)) {
-            throw StorageException.invalidArgument("Volume " + vid + " is not in volume group " + vg + " of pool " + name);
+            throw StorageException.invalidArgument("Volume " + vid + " is not in volume group " + vg + " of pool " + name());
         }
-        int rtk = spec.revisionsToKeep().orElse(revisionsToKeep);
+        int rtk = spec.revisionsToKeep().orElse(revisionsToKeep());
         ThinVolume v = new ThinVolume(this, VolumeRules.toConfig(this, spec, vid, rtk), spec.source());
         volumes.put(vid, v);
         return v;
@@ -181,7 +168,7 @@ public final class ThinPool implements Pool {
             ref = new DomainRef("unknown", false);
         }
         return new ThinVolume(this, VolumeRules.toConfig(this, new VolumeSpec(ref, volume, Optional.of(vid), true, true, false,
-                OptionalInt.of(revisionsToKeep), lv.size(), Optional.empty(), Optional.empty()), vid, revisionsToKeep),
+                OptionalInt.of(revisionsToKeep()), lv.size(), Optional.empty(), Optional.empty()), vid, revisionsToKeep()),
                 Optional.empty());
     }
 
@@ -228,33 +215,5 @@ public final class ThinPool implements Pool {
             m.put("metadata_usage", p.metadataUsage());
         });
         return m;
-    }
-
-    @Override
-    public int revisionsToKeep() {
-        return revisionsToKeep;
-    }
-
-    @Override
-    public void setRevisionsToKeep(int n) {
-        if (n < -1) {
-            throw StorageException.invalidArgument("revisions_to_keep must be -1 or more, not " + n);
-        }
-        revisionsToKeep = n;
-    }
-
-    @Override
-    public boolean ephemeralVolatile() {
-        return ephemeralVolatile;
-    }
-
-    @Override
-    public void setEphemeralVolatile(boolean e) {
-        ephemeralVolatile = e;
-    }
-
-    @Override
-    public String toString() {
-        return name;
     }
 }

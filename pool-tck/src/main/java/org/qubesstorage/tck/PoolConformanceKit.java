@@ -66,6 +66,14 @@ public abstract class PoolConformanceKit {
         return VolumeIo.DIRECT;
     }
 
+    /**
+     * The {@code revisions_to_keep} the revision tests use (at least 1). Drivers that keep fewer
+     * than 2 revisions (upstream's file driver keeps at most 1) override it.
+     */
+    protected int revisionsToKeepForTests() {
+        return 2;
+    }
+
     /** The size of the volumes the kit makes; small, so the kit is quick on any backend. */
     protected long volumeSize() {
         return 16L << 20;
@@ -258,7 +266,9 @@ public abstract class PoolConformanceKit {
             v.verify();
             assertThat(v.isDirty()).isFalse();
             start(v);
-            assertThat(v.isDirty()).isTrue();
+            // Some drivers (upstream's file driver) are dirty only once the domain wrote something.
+            write(v, 0, random(4096, 99));
+            assertThat(v.isDirty()).as("dirty while running after a write").isTrue();
             assertThat(v.blockDevice()).get().satisfies(d -> {
                 assertThat(d.rw()).isTrue();
                 assertThat(d.name()).isEqualTo("private");
@@ -468,15 +478,18 @@ public abstract class PoolConformanceKit {
         @Test
         void rotate_to_revisions_to_keep() {
             assumeTrue(has(Capability.REVISIONS), "the pool does not declare revisions");
-            Volume v = init(VolumeSpec.origin(newDomain(false), "private", volumeSize()).withRevisionsToKeep(2));
+            int keep = revisionsToKeepForTests();
+            Volume v = init(VolumeSpec.origin(newDomain(false), "private", volumeSize()).withRevisionsToKeep(keep));
             create(v);
-            for (int i = 0; i < 4; i++) {
+            for (int i = 0; i < keep + 2; i++) {
                 commit(v, 0, random(4096, 10 + i));
-                assertThat(v.revisions()).hasSizeLessThanOrEqualTo(2);
+                assertThat(v.revisions()).hasSizeLessThanOrEqualTo(keep);
             }
-            assertThat(v.revisions()).hasSize(2);
+            assertThat(v.revisions()).hasSize(keep);
             List<Revision> revs = v.revisions();
-            assertThat(revs.get(0).created()).isBeforeOrEqualTo(revs.get(1).created());
+            for (int i = 1; i < revs.size(); i++) {
+                assertThat(revs.get(i - 1).created()).isBeforeOrEqualTo(revs.get(i).created());
+            }
         }
 
         @Test

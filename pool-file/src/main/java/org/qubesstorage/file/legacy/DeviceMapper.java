@@ -79,6 +79,17 @@ final class DeviceMapper {
     void create(String name, String table) {
         runner.run(new Command(List.of("dmsetup", "create", "--table", table, "--", checkName(name)), ENV,
                 Command.DEFAULT_TIMEOUT)).requireSuccess("Creating device-mapper device " + name);
+        syncNode(name);
+    }
+
+    /**
+     * Where no udev makes {@code /dev/mapper} nodes (a minimal system, the test VM), libdm may leave
+     * them out; {@code dmsetup mknodes} adds a missing node or drops a stale one, and is harmless
+     * where udev already did its job.
+     */
+    private void syncNode(String name) {
+        runner.run(new Command(List.of("dmsetup", "mknodes", "--", checkName(name)), ENV, Command.DEFAULT_TIMEOUT))
+                .requireSuccess("Creating the device node of " + name);
     }
 
     /** Replaces a device's table (after a resize) and makes it live. */
@@ -89,11 +100,36 @@ final class DeviceMapper {
                 .requireSuccess("Resuming " + name);
     }
 
+    /** Whether the kernel has device {@code name} (not only a node in /dev/mapper). */
+    private boolean loaded(String name) {
+        return runner.run(new Command(List.of("dmsetup", "info", "--", checkName(name)), ENV, Command.DEFAULT_TIMEOUT))
+                .succeeded();
+    }
+
     void remove(String name) {
         if (exists(name)) {
-            runner.run(new Command(List.of("dmsetup", "remove", "--", checkName(name)), ENV, Command.DEFAULT_TIMEOUT))
-                    .requireSuccess("Removing device-mapper device " + name);
+            if (loaded(name)) {
+                runner.run(new Command(List.of("dmsetup", "remove", "--", checkName(name)), ENV, Command.DEFAULT_TIMEOUT))
+                        .requireSuccess("Removing device-mapper device " + name);
+            }
+            if (exists(name)) {
+                syncNode(name);
+            }
         }
+    }
+
+    /** Detaches {@code loop} unless a device-mapper device still sits on it. */
+    void detachIfUnused(Path loop) {
+        Path holders = Path.of("/sys/block", loop.getFileName().toString(), "holders");
+        try (var s = Files.list(holders)) {
+            if (s.findAny().isPresent()) {
+                return;
+            }
+        } catch (java.io.IOException e) {
+            return; // already gone
+        }
+        runner.run(new Command(List.of("losetup", "--detach", loop.toString()), ENV, Command.DEFAULT_TIMEOUT))
+                .requireSuccess("Detaching " + loop);
     }
 
     /** Detaches every loop device backed by {@code file}. */

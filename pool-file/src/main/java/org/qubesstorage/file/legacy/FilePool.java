@@ -1,12 +1,8 @@
 package org.qubesstorage.file.legacy;
 
-import java.io.IOException;
-import java.nio.file.FileStore;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,38 +11,38 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.qubesstorage.linux.DurableFiles;
+import org.qubesstorage.spi.AbstractPool;
 import org.qubesstorage.spi.Capability;
 import org.qubesstorage.spi.Names;
 import org.qubesstorage.spi.Pool;
 import org.qubesstorage.spi.PoolConfig;
 import org.qubesstorage.spi.StorageException;
 import org.qubesstorage.spi.Volume;
-import org.qubesstorage.spi.VolumeConfig;
 import org.qubesstorage.spi.VolumeRules;
 import org.qubesstorage.spi.VolumeSpec;
 import org.qubesstorage.spi.VolumeType;
 
 /** A {@code file} pool (upstream's {@code FilePool}, reference §4.1). */
-public final class FilePool implements Pool {
-    private final String name;
+public final class FilePool extends AbstractPool {
     private final Path dir;
     private final DeviceMapper dm;
     /** dm tables refer to each other; build and tear them down one at a time (upstream's _lock). */
     private final ReentrantLock dmLock = new ReentrantLock();
-    private volatile int revisionsToKeep;
-    private volatile boolean ephemeralVolatile;
     private final Map<String, FileVolume> volumes = new ConcurrentHashMap<>();
 
     FilePool(PoolConfig config, DeviceMapper dm) {
-        this.name = config.name();
+        super(config, 1);
         Path p = Path.of(config.require("dir_path"));
         if (!p.isAbsolute()) {
-            throw StorageException.invalidConfiguration("Pool " + name + ": dir_path must be absolute, not " + p);
+            throw StorageException.invalidConfiguration("Pool " + name() + ": dir_path must be absolute, not " + p);
         }
         this.dir = p.normalize();
         this.dm = dm;
-        this.revisionsToKeep = checkRevisions(config.getInt("revisions_to_keep", 1));
-        this.ephemeralVolatile = config.getBoolean("ephemeral_volatile", false);
+    }
+
+    @Override
+    protected int checkRevisionsToKeep(int n) {
+        return checkRevisions(n);
     }
 
     static int checkRevisions(int n) {
@@ -72,24 +68,13 @@ public final class FilePool implements Pool {
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
     public String driverName() {
         return FileDriver.NAME;
     }
 
     @Override
     public Map<String, String> config() {
-        Map<String, String> c = new LinkedHashMap<>();
-        c.put("name", name);
-        c.put("dir_path", dir.toString());
-        c.put("driver", FileDriver.NAME);
-        c.put("revisions_to_keep", Integer.toString(revisionsToKeep));
-        c.put("ephemeral_volatile", VolumeConfig.pythonBool(ephemeralVolatile));
-        return c;
+        return baseConfig(Map.of("dir_path", dir.toString()));
     }
 
     @Override
@@ -116,10 +101,10 @@ public final class FilePool implements Pool {
         String vid = spec.vid().orElse(spec.domain().dirPrefix() + "/" + spec.domain().name() + "/" + spec.name());
         String[] parts = vid.split("/", -1);
         if (parts.length != 3 || vid.contains("..") || vid.startsWith("-")) {
-            throw StorageException.invalidArgument("Pool " + name + ": vid " + vid + " is not <dir>/<vm>/<volume>");
+            throw StorageException.invalidArgument("Pool " + name() + ": vid " + vid + " is not <dir>/<vm>/<volume>");
         }
         Names.requireVolumeName(parts[2]);
-        int rtk = spec.type() == VolumeType.ORIGIN ? spec.revisionsToKeep().orElse(revisionsToKeep) : 0;
+        int rtk = spec.type() == VolumeType.ORIGIN ? spec.revisionsToKeep().orElse(revisionsToKeep()) : 0;
         checkRevisions(rtk);
         FileVolume v = new FileVolume(this, VolumeRules.toConfig(this, spec, vid, rtk), spec.source(),
                 dir.resolve(parts[0]).resolve(parts[1]), parts[2]);
@@ -141,59 +126,13 @@ public final class FilePool implements Pool {
         volumes.remove(vid);
     }
 
-    private FileStore store() throws IOException {
-        return Files.getFileStore(Files.exists(dir) ? dir : dir.getRoot());
-    }
-
     @Override
     public OptionalLong size() {
-        try {
-            return OptionalLong.of(store().getTotalSpace());
-        } catch (IOException e) {
-            return OptionalLong.empty();
-        }
+        return fileSystemSize(dir);
     }
 
     @Override
     public OptionalLong usage() {
-        try {
-            FileStore s = store();
-            return OptionalLong.of(s.getTotalSpace() - s.getUnallocatedSpace());
-        } catch (IOException e) {
-            return OptionalLong.empty();
-        }
-    }
-
-    @Override
-    public Map<String, Long> usageDetails() {
-        Map<String, Long> m = new LinkedHashMap<>();
-        size().ifPresent(v -> m.put("data_size", v));
-        usage().ifPresent(v -> m.put("data_usage", v));
-        return m;
-    }
-
-    @Override
-    public int revisionsToKeep() {
-        return revisionsToKeep;
-    }
-
-    @Override
-    public void setRevisionsToKeep(int n) {
-        revisionsToKeep = checkRevisions(n);
-    }
-
-    @Override
-    public boolean ephemeralVolatile() {
-        return ephemeralVolatile;
-    }
-
-    @Override
-    public void setEphemeralVolatile(boolean e) {
-        ephemeralVolatile = e;
-    }
-
-    @Override
-    public String toString() {
-        return name;
+        return fileSystemUsage(dir);
     }
 }

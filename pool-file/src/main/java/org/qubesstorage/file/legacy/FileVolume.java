@@ -50,6 +50,18 @@ final class FileVolume extends AbstractVolume {
     /** The loop device this process attached for the image, if any (sysfs is the fallback). */
     private volatile Path imageLoop;
 
+    /**
+     * What start built, so stop tears down exactly that even after the names it was built from
+     * changed (a template's commit replaces the COW file an AppVM's stack was named after).
+     *
+     * @param device    the device handed to the domain
+     * @param companion the snapshot device under it (the origin's own, or the source's)
+     * @param loops     the loop devices the stack uses
+     */
+    private record Stack(String device, String companion, List<Path> loops) {}
+
+    private volatile Stack stack;
+
     FileVolume(FilePool pool, VolumeConfig config, Optional<Volume> source, Path dir, String file) {
         super(pool, config, source);
         this.pool = pool;
@@ -162,9 +174,11 @@ final class FileVolume extends AbstractVolume {
             long sectors = ImageCopy.size(image()) / 512;
             Path imgLoop = loopFor(image(), false);
             imageLoop = imgLoop;
+            Path cowLoop = loopFor(cow(), false);
             if (!pool.dm().exists(snapshotName())) {
-                pool.dm().create(snapshotName(), DeviceMapper.snapshotTable(sectors, imgLoop, loopFor(cow(), false)));
+                pool.dm().create(snapshotName(), DeviceMapper.snapshotTable(sectors, imgLoop, cowLoop));
             }
+            stack = new Stack(originName(), snapshotName(), List.of(imgLoop, cowLoop));
             if (!pool.dm().exists(originName())) {
                 try {
                     pool.dm().create(originName(), DeviceMapper.originTable(sectors, imgLoop));
@@ -191,12 +205,14 @@ final class FileVolume extends AbstractVolume {
                 ImageCopy.createSparse(src.cow(), src.config().size());
             }
             long sectors = ImageCopy.size(src.image()) / 512;
+            Path srcImgLoop = loopFor(src.image(), false);
+            Path srcCowLoop = loopFor(src.cow(), false);
             if (!pool.dm().exists(src.snapshotName())) {
-                pool.dm().create(src.snapshotName(), DeviceMapper.snapshotTable(sectors, loopFor(src.image(), false),
-                        loopFor(src.cow(), false)));
+                pool.dm().create(src.snapshotName(), DeviceMapper.snapshotTable(sectors, srcImgLoop, srcCowLoop));
             }
-            pool.dm().create(stackedName(), DeviceMapper.snapshotTable(sectors, pool.dm().device(src.snapshotName()),
-                    loopFor(cow(), false)));
+            Path ownCowLoop = loopFor(cow(), false);
+            pool.dm().create(stackedName(), DeviceMapper.snapshotTable(sectors, pool.dm().device(src.snapshotName()), ownCowLoop));
+            stack = new Stack(stackedName(), src.snapshotName(), List.of(ownCowLoop, srcCowLoop, srcImgLoop));
         } finally {
             pool.dmLock().unlock();
         }
@@ -227,8 +243,14 @@ final class FileVolume extends AbstractVolume {
         if (Files.exists(cow())) {
             pool.dmLock().lock();
             try {
-                pool.dm().remove(originName());
-                cleanUpUnused(image(), cow(), snapshotName());
+                Stack built = stack;
+                if (built != null) {
+                    tearDown(built, true);
+                } else {
+                    pool.dm().remove(originName());
+                    cleanUpUnused(image(), cow(), snapshotName());
+                }
+                stack = null;
             } finally {
                 pool.dmLock().unlock();
             }
@@ -253,6 +275,18 @@ final class FileVolume extends AbstractVolume {
     }
 
     private void stopSnapshot() {
+        Stack built = stack;
+        if (built != null) {
+            pool.dmLock().lock();
+            try {
+                tearDown(built, !pool.dm().exists(sourceVolume().originName()));
+                stack = null;
+            } finally {
+                pool.dmLock().unlock();
+            }
+            DurableFiles.delete(cow());
+            return;
+        }
         if (Files.exists(cow())) {
             FileVolume src = sourceVolume();
             pool.dmLock().lock();
@@ -269,6 +303,20 @@ final class FileVolume extends AbstractVolume {
         }
     }
 
+    /**
+     * Removes the stack start built: its device, then its companion snapshot device when nothing
+     * else sits on it (and {@code companionRemovable}), then every loop device nothing holds.
+     */
+    private void tearDown(Stack built, boolean companionRemovable) {
+        pool.dm().remove(built.device());
+        if (companionRemovable && pool.dm().exists(built.companion()) && !hasHolders(pool.dm().device(built.companion()))) {
+            pool.dm().remove(built.companion());
+        }
+        for (Path loop : built.loops()) {
+            pool.dm().detachIfUnused(loop);
+        }
+    }
+
     /** Removes a snapshot device nobody stacks on any more, and the loop devices only it used. */
     private void cleanUpUnused(Path img, Path cowFile, String snapName) {
         if (pool.dm().exists(snapName) && !hasHolders(pool.dm().device(snapName))) {
@@ -282,16 +330,24 @@ final class FileVolume extends AbstractVolume {
         }
     }
 
+    /**
+     * Whether another device sits on this one (an AppVM's snapshot on its template's), found through
+     * the node's device number in sysfs: udev makes /dev/mapper entries symlinks, {@code dmsetup
+     * mknodes} makes them device nodes, and both carry the number.
+     */
     private static boolean hasHolders(Path mapperDevice) {
         try {
-            if (!Files.isSymbolicLink(mapperDevice)) {
+            long rdev = ((Number) Files.getAttribute(mapperDevice, "unix:rdev")).longValue();
+            long major = ((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL);
+            long minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xffL);
+            Path holders = Path.of("/sys/dev/block", major + ":" + minor, "holders");
+            if (!Files.isDirectory(holders)) {
                 return false;
             }
-            Path dm = mapperDevice.toRealPath().getFileName();
-            try (var s = Files.list(Path.of("/sys/block", dm.toString(), "holders"))) {
+            try (var s = Files.list(holders)) {
                 return s.findAny().isPresent();
             }
-        } catch (IOException e) {
+        } catch (IOException | UnsupportedOperationException e) {
             return false;
         }
     }
@@ -299,6 +355,24 @@ final class FileVolume extends AbstractVolume {
     @Override
     public boolean isDirty() {
         return config().saveOnStop() && !config().snapshotsDisabled() && SnapshotHeader.hasExceptions(cow());
+    }
+
+    /**
+     * A running snapshot is outdated once its source committed: the source's COW file was replaced,
+     * so the source snapshot device it stacks on is no longer the source's current one. (Upstream's
+     * file driver never reports outdated volumes.)
+     */
+    @Override
+    public boolean isOutdated() {
+        Stack built = stack;
+        if (!config().snapOnStart() || built == null) {
+            return false;
+        }
+        try {
+            return !built.companion().equals(sourceVolume().snapshotName());
+        } catch (StorageException e) {
+            return true; // the source's files are gone or replaced
+        }
     }
 
     @Override
@@ -450,7 +524,8 @@ final class FileVolume extends AbstractVolume {
         Path path = switch (type()) {
             case VOLATILE -> image();
             case ORIGIN -> config().snapshotsDisabled() || !Files.exists(image()) ? image() : pool.dm().device(originName());
-            case SNAPSHOT -> Files.exists(cow()) ? pool.dm().device(stackedName()) : sourceVolume().image();
+            case SNAPSHOT -> stack != null ? pool.dm().device(stack.device())
+                    : Files.exists(cow()) ? pool.dm().device(stackedName()) : sourceVolume().image();
             case ORIGIN_SNAPSHOT -> image();
         };
         return Optional.of(BlockDevice.disk(path, name(), config().rw()));

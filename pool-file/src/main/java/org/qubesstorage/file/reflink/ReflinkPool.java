@@ -1,12 +1,10 @@
 package org.qubesstorage.file.reflink;
 
 import java.io.IOException;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,6 +13,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.qubesstorage.linux.DurableFiles;
 import org.qubesstorage.linux.Reflink;
+import org.qubesstorage.spi.AbstractPool;
 import org.qubesstorage.spi.Capability;
 import org.qubesstorage.spi.DriverContext;
 import org.qubesstorage.spi.Names;
@@ -30,29 +29,21 @@ import org.qubesstorage.spi.VolumeSpec;
  * A {@code file-reflink} pool: a directory with {@code appvms/} and {@code vm-templates/}, laid out
  * exactly as upstream lays it out, so an existing {@code /var/lib/qubes} is used in place.
  */
-public final class ReflinkPool implements Pool {
-    private final String name;
+public final class ReflinkPool extends AbstractPool {
     private final Path dir;
     private final boolean setupCheck;
     private final DriverContext context;
-    private volatile int revisionsToKeep;
-    private volatile boolean ephemeralVolatile;
     private volatile Boolean reflinkSupported;
     private final Map<String, ReflinkVolume> volumes = new ConcurrentHashMap<>();
 
     ReflinkPool(PoolConfig config, DriverContext context) {
-        this.name = config.name();
+        super(config, 1);
         Path p = Path.of(config.require("dir_path"));
         if (!p.isAbsolute()) {
-            throw StorageException.invalidConfiguration("Pool " + name + ": dir_path must be absolute, not " + p);
+            throw StorageException.invalidConfiguration("Pool " + name() + ": dir_path must be absolute, not " + p);
         }
         this.dir = p.normalize();
         this.setupCheck = config.getBoolean("setup_check", true);
-        this.revisionsToKeep = config.getInt("revisions_to_keep", 1);
-        if (revisionsToKeep < -1) {
-            throw StorageException.invalidConfiguration("Pool " + name + ": revisions_to_keep must be -1 or more");
-        }
-        this.ephemeralVolatile = config.getBoolean("ephemeral_volatile", false);
         this.context = context;
     }
 
@@ -65,24 +56,13 @@ public final class ReflinkPool implements Pool {
     }
 
     @Override
-    public String name() {
-        return name;
-    }
-
-    @Override
     public String driverName() {
         return ReflinkDriver.NAME;
     }
 
     @Override
     public Map<String, String> config() {
-        Map<String, String> c = new LinkedHashMap<>();
-        c.put("name", name);
-        c.put("dir_path", dir.toString());
-        c.put("driver", ReflinkDriver.NAME);
-        c.put("revisions_to_keep", Integer.toString(revisionsToKeep));
-        c.put("ephemeral_volatile", VolumeConfig.pythonBool(ephemeralVolatile));
-        return c;
+        return baseConfig(Map.of("dir_path", dir.toString()));
     }
 
     /** Whether this pool's directory can reflink (probed once it exists). */
@@ -140,7 +120,7 @@ public final class ReflinkPool implements Pool {
         VolumeRules.validate(this, spec);
         String vid = spec.vid().orElse(spec.domain().dirPrefix() + "/" + spec.domain().name() + "/" + spec.name());
         Path volumeDir = checkVid(vid);
-        int rtk = spec.revisionsToKeep().orElse(revisionsToKeep);
+        int rtk = spec.revisionsToKeep().orElse(revisionsToKeep());
         VolumeConfig config = VolumeRules.toConfig(this, spec, vid, rtk);
         ReflinkVolume v = new ReflinkVolume(this, config, spec.source(), volumeDir, vid.substring(vid.lastIndexOf('/') + 1));
         volumes.put(vid, v);
@@ -151,17 +131,17 @@ public final class ReflinkPool implements Pool {
     private Path checkVid(String vid) {
         String[] parts = vid.split("/", -1);
         if (parts.length != 3) {
-            throw StorageException.invalidArgument("Pool " + name + ": vid " + vid + " is not <dir>/<vm>/<volume>");
+            throw StorageException.invalidArgument("Pool " + name() + ": vid " + vid + " is not <dir>/<vm>/<volume>");
         }
         for (String part : parts) {
             if (part.isEmpty() || part.equals(".") || part.equals("..") || part.startsWith("-")) {
-                throw StorageException.invalidArgument("Pool " + name + ": vid " + vid + " is not acceptable");
+                throw StorageException.invalidArgument("Pool " + name() + ": vid " + vid + " is not acceptable");
             }
         }
         Names.requireVolumeName(parts[2]);
         Path volumeDir = dir.resolve(parts[0]).resolve(parts[1]).normalize();
         if (!volumeDir.startsWith(dir)) {
-            throw StorageException.invalidArgument("Pool " + name + ": vid " + vid + " escapes " + dir);
+            throw StorageException.invalidArgument("Pool " + name() + ": vid " + vid + " escapes " + dir);
         }
         return volumeDir;
     }
@@ -180,66 +160,13 @@ public final class ReflinkPool implements Pool {
         volumes.remove(vid);
     }
 
-    private FileStore store() {
-        try {
-            return Files.getFileStore(Files.exists(dir) ? dir : dir.getRoot());
-        } catch (IOException e) {
-            throw StorageException.backend("Cannot read the file system of " + dir + ": " + e.getMessage(), e);
-        }
-    }
-
     @Override
     public OptionalLong size() {
-        try {
-            return OptionalLong.of(store().getTotalSpace());
-        } catch (IOException e) {
-            return OptionalLong.empty();
-        }
+        return fileSystemSize(dir);
     }
 
     @Override
     public OptionalLong usage() {
-        try {
-            FileStore s = store();
-            return OptionalLong.of(s.getTotalSpace() - s.getUnallocatedSpace());
-        } catch (IOException e) {
-            return OptionalLong.empty();
-        }
-    }
-
-    @Override
-    public Map<String, Long> usageDetails() {
-        Map<String, Long> m = new LinkedHashMap<>();
-        size().ifPresent(s -> m.put("data_size", s));
-        usage().ifPresent(u -> m.put("data_usage", u));
-        return m;
-    }
-
-    @Override
-    public int revisionsToKeep() {
-        return revisionsToKeep;
-    }
-
-    @Override
-    public void setRevisionsToKeep(int n) {
-        if (n < -1) {
-            throw StorageException.invalidArgument("revisions_to_keep must be -1 or more, not " + n);
-        }
-        revisionsToKeep = n;
-    }
-
-    @Override
-    public boolean ephemeralVolatile() {
-        return ephemeralVolatile;
-    }
-
-    @Override
-    public void setEphemeralVolatile(boolean e) {
-        ephemeralVolatile = e;
-    }
-
-    @Override
-    public String toString() {
-        return name;
+        return fileSystemUsage(dir);
     }
 }

@@ -22,6 +22,11 @@ public class InVmFileKit extends PoolConformanceKit {
     private Path dir;
 
     @Override
+    protected int revisionsToKeepForTests() {
+        return 1; // the file driver keeps at most one revision ("old")
+    }
+
+    @Override
     protected Pool createPool(Path scratch) throws Exception {
         if (dir == null) {
             dir = Files.createDirectories(scratch.resolve("file-pool"));
