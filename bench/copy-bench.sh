@@ -4,11 +4,13 @@
 # Run as root (loop devices, dropping caches, mounting ext4). Prints a Markdown table, then
 #   worst ratio to qemu-img: R      (largest engine/qemu-img median over (a)-(c) x both targets)
 #   fs-aware ratio to qemu-img: R2  (the file-system-aware engine on (d))
-# Usage: bench/copy-bench.sh [RUNS=3] [WORK_DIR=bench/work]
+# Usage: bench/copy-bench.sh [RUNS=3] [WORK_DIR=bench/work] [IMAGES=a,b,c,d]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 WORK=$(realpath -m "${2:-bench/work}")
+IMAGES=${3:-a,b,c,d}
+want() { [[ ",$IMAGES," == *",$1,"* ]]; }
 GiB=$((1 << 30))
 MiB=$((1 << 20))
 
@@ -33,18 +35,23 @@ trap cleanup EXIT
 
 echo "Preparing images in $WORK ..." >&2
 # (a) 8 GiB sparse, 1 GiB of random data in 64 extents of 16 MiB.
-truncate -s $((8 * GiB)) "$WORK/a.img"
-for i in $(seq 0 63); do
-    dd if=/dev/urandom of="$WORK/a.img" bs=16M count=1 seek=$((i * 8)) conv=notrunc status=none
-done
+if want a; then
+    truncate -s $((8 * GiB)) "$WORK/a.img"
+    for i in $(seq 0 63); do
+        dd if=/dev/urandom of="$WORK/a.img" bs=16M count=1 seek=$((i * 8)) conv=notrunc status=none
+    done
+fi
 # (b) 4 GiB fully allocated random data.
-dd if=/dev/urandom of="$WORK/b.img" bs=16M count=256 status=none
+want b && dd if=/dev/urandom of="$WORK/b.img" bs=16M count=256 status=none
 # (c) 8 GiB allocated but mostly zeros (written zeros), 1 GiB of random data in 64 extents.
-dd if=/dev/zero of="$WORK/c.img" bs=16M count=512 status=none
-for i in $(seq 0 63); do
-    dd if=/dev/urandom of="$WORK/c.img" bs=16M count=1 seek=$((i * 8 + 3)) conv=notrunc status=none
-done
+if want c; then
+    dd if=/dev/zero of="$WORK/c.img" bs=16M count=512 status=none
+    for i in $(seq 0 63); do
+        dd if=/dev/urandom of="$WORK/c.img" bs=16M count=1 seek=$((i * 8 + 3)) conv=notrunc status=none
+    done
+fi
 # (d) 4 GiB ext4 into which 1.5 GiB of files were written and then 1 GiB of them deleted.
+if want d; then
 truncate -s $((4 * GiB)) "$WORK/d.img"
 mkfs.ext4 -q -F "$WORK/d.img"
 mkdir -p "$WORK/mnt"
@@ -55,7 +62,8 @@ done
 for i in $(seq 1 16); do rm "$WORK/mnt/file$i"; done
 (cd "$WORK/mnt" && sha256sum file* > "$WORK/d.sha256")
 umount "$WORK/mnt"
+fi
 sync
 
 "$JAVA" --enable-native-access=ALL-UNNAMED -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" \
-    org.qubesstorage.bench.CopyBench "$WORK" "$RUNS"
+    org.qubesstorage.bench.CopyBench "$WORK" "$RUNS" "$IMAGES"
