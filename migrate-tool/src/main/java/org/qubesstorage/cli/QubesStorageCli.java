@@ -112,19 +112,33 @@ public final class QubesStorageCli {
         @Override
         public Integer call() {
             QubesXml model = QubesXmlFile.load(xml.qubesXml).document().model();
-            PoolRegistry pools = new PoolRegistry(new PoolFactory(drivers.registry(), HostDriverContext.system(), Optional.empty()));
+            DriverRegistry registry = drivers.registry();
+            PoolRegistry pools = new PoolRegistry(new PoolFactory(registry, HostDriverContext.system(), Optional.empty()));
             pools.load(model.pools());
             PrintWriter out = spec.commandLine().getOut();
             out.printf("%-20s %-14s %s%n", "NAME", "DRIVER", "CONFIG");
             for (Map<String, String> p : model.pools()) {
                 String name = p.get("name");
                 Optional<Pool> loaded = pools.find(name);
-                out.printf("%-20s %-14s %s%s%n", name, p.get("driver"), p,
+                out.printf("%-20s %-14s %s%s%n", name, p.get("driver"), masked(p, registry),
                         loaded.isPresent() ? "" : "  (not loaded)");
             }
             pools.problems().forEach(spec.commandLine().getErr()::println);
             return 0;
         }
+    }
+
+    /** A pool's attributes with the values of parameters its driver declares sensitive masked. */
+    static Map<String, String> masked(Map<String, String> attrs, DriverRegistry registry) {
+        Map<String, String> out = new java.util.LinkedHashMap<>(attrs);
+        registry.find(attrs.getOrDefault("driver", "")).ifPresent(d -> {
+            for (DriverParameter p : d.parameters()) {
+                if (p.sensitive() && out.containsKey(p.name())) {
+                    out.put(p.name(), "****");
+                }
+            }
+        });
+        return out;
     }
 
     @Command(name = "volumes", description = "Lists every domain's volumes as the facade resolves them (pool, vid, type, size).")

@@ -63,6 +63,24 @@ class NativePrimitivesTest {
     }
 
     @Test
+    @DisplayName("zeroing a range makes it read as zeros and keeps the file size")
+    void zeroRange() throws Exception {
+        Path f = SparseFiles.create(dir.resolve("z.img"), 4L << 20);
+        SparseFiles.writeRandom(f, 0, 4 << 20, 5);
+        try (NativeFile nf = NativeFile.openReadWrite(f)) {
+            nf.zeroRange(1L << 20, 1L << 20);
+            nf.fsync();
+        }
+        byte[] b = new byte[1 << 20];
+        try (var raf = new java.io.RandomAccessFile(f.toFile(), "r")) {
+            raf.seek(1L << 20);
+            raf.readFully(b);
+        }
+        assertThat(b).containsOnly(0);
+        assertThat(Files.size(f)).isEqualTo(4L << 20);
+    }
+
+    @Test
     @DisplayName("positional reads and writes round-trip through native memory")
     void preadPwrite() throws Exception {
         Path f = SparseFiles.create(dir.resolve("rw.img"), 1L << 20);

@@ -127,6 +127,11 @@ public final class FilePool extends AbstractPool {
     }
 
     @Override
+    public Optional<String> includedIn(java.util.Collection<? extends Pool> pools) {
+        return poolContainingDirectory(dir, pools);
+    }
+
+    @Override
     public OptionalLong size() {
         return fileSystemSize(dir);
     }

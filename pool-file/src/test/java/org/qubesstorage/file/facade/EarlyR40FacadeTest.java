@@ -62,6 +62,17 @@ class EarlyR40FacadeTest {
     }
 
     @Test
+    @DisplayName("a pool inside another pool's directory is reported as included in it")
+    void includedIn() {
+        assertThat(pools.get("linux-kernel").includedIn(pools.all())).isEmpty();
+        assertThat(pools.get("default").includedIn(pools.all())).isEmpty();
+        org.qubesstorage.spi.Pool inner = new org.qubesstorage.file.reflink.ReflinkDriver().create(
+                new org.qubesstorage.spi.PoolConfig("inner", "file-reflink", java.util.Map.of("dir_path", dir.resolve("sub").toString())),
+                HostDriverContext.system());
+        assertThat(inner.includedIn(pools.all())).contains("default");
+    }
+
+    @Test
     @DisplayName("a kernel volume with an empty vid has no block device, and the lvm pool is reported as not loaded")
     void kernelAndMissingDriver() {
         Volume kernel = host.domain("test-d8test").volume("kernel");
