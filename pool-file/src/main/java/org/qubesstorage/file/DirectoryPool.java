@@ -1,0 +1,104 @@
+package org.qubesstorage.file;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.concurrent.ConcurrentHashMap;
+import org.qubesstorage.spi.AbstractPool;
+import org.qubesstorage.spi.Names;
+import org.qubesstorage.spi.Pool;
+import org.qubesstorage.spi.PoolConfig;
+import org.qubesstorage.spi.StorageException;
+import org.qubesstorage.spi.Volume;
+import org.qubesstorage.spi.VolumeSpec;
+
+/**
+ * What the directory-based pools ({@code file-reflink}, {@code file}) share: an absolute
+ * {@code dir_path}, upstream's vids {@code <appvms|vm-templates>/<vm>/<volume>} (refused if they
+ * would leave the directory), the volumes this process initialised, and usage of the file system.
+ */
+public abstract class DirectoryPool extends AbstractPool {
+    private final Path dir;
+    private final Map<String, Volume> volumes = new ConcurrentHashMap<>();
+
+    protected DirectoryPool(PoolConfig config, int defaultRevisionsToKeep) {
+        super(config, defaultRevisionsToKeep);
+        Path p = Path.of(config.require("dir_path"));
+        if (!p.isAbsolute()) {
+            throw StorageException.invalidConfiguration("Pool " + name() + ": dir_path must be absolute, not " + p);
+        }
+        this.dir = p.normalize();
+    }
+
+    public Path directory() {
+        return dir;
+    }
+
+    /** The vid a new volume gets, or the one {@code spec} records. */
+    protected String vidFor(VolumeSpec spec) {
+        return spec.vid().orElse(spec.domain().dirPrefix() + "/" + spec.domain().name() + "/" + spec.name());
+    }
+
+    /** The directory of {@code vid}'s files; refuses a vid that is not {@code <dir>/<vm>/<volume>} inside the pool. */
+    protected Path volumeDirectory(String vid) {
+        String[] parts = vid.split("/", -1);
+        if (parts.length != 3) {
+            throw StorageException.invalidArgument("Pool " + name() + ": vid " + vid + " is not <dir>/<vm>/<volume>");
+        }
+        for (String part : parts) {
+            if (part.isEmpty() || part.equals(".") || part.equals("..") || part.startsWith("-")) {
+                throw StorageException.invalidArgument("Pool " + name() + ": vid " + vid + " is not acceptable");
+            }
+        }
+        Names.requireVolumeName(parts[2]);
+        Path volumeDir = dir.resolve(parts[0]).resolve(parts[1]).normalize();
+        if (!volumeDir.startsWith(dir)) {
+            throw StorageException.invalidArgument("Pool " + name() + ": vid " + vid + " escapes " + dir);
+        }
+        return volumeDir;
+    }
+
+    /** The file name stem of {@code vid}'s files (its volume name). */
+    protected static String fileStem(String vid) {
+        return vid.substring(vid.lastIndexOf('/') + 1);
+    }
+
+    protected <V extends Volume> V register(V volume) {
+        volumes.put(volume.vid(), volume);
+        return volume;
+    }
+
+    /** Forgets a removed volume. */
+    public void forget(String vid) {
+        volumes.remove(vid);
+    }
+
+    @Override
+    public Optional<Volume> getVolume(String vid) {
+        return Optional.ofNullable(volumes.get(vid));
+    }
+
+    @Override
+    public List<Volume> listVolumes() {
+        return new ArrayList<>(volumes.values());
+    }
+
+    @Override
+    public Optional<String> includedIn(Collection<? extends Pool> pools) {
+        return poolContainingDirectory(dir, pools);
+    }
+
+    @Override
+    public OptionalLong size() {
+        return fileSystemSize(dir);
+    }
+
+    @Override
+    public OptionalLong usage() {
+        return fileSystemUsage(dir);
+    }
+}
