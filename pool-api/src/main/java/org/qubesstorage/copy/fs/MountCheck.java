@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import org.qubesstorage.linux.LoopDevices;
+import org.qubesstorage.linux.SysBlock;
 
 /**
  * Whether an image or device may be in use, in which case its file system's bitmaps may change under
@@ -21,23 +22,18 @@ public final class MountCheck {
                 return loops.isEmpty() ? Optional.empty()
                         : Optional.of(path + " is attached to " + loops + " and may be mounted");
             }
-            long rdev = ((Number) Files.getAttribute(path, "unix:rdev")).longValue();
-            long major = ((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL);
-            long minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xffL);
-            String devno = major + ":" + minor;
+            Optional<String> devno = SysBlock.deviceNumber(path);
+            if (devno.isEmpty()) {
+                return Optional.of("cannot tell whether " + path + " is in use: not a block device");
+            }
             for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
                 String[] f = line.split(" ");
-                if (f.length > 2 && f[2].equals(devno)) {
+                if (f.length > 2 && f[2].equals(devno.get())) {
                     return Optional.of(path + " is mounted at " + f[4]);
                 }
             }
-            Path holders = Path.of("/sys/dev/block", devno, "holders");
-            if (Files.isDirectory(holders)) {
-                try (var s = Files.list(holders)) {
-                    if (s.findAny().isPresent()) {
-                        return Optional.of(path + " is held by another device (device-mapper, md)");
-                    }
-                }
+            if (SysBlock.hasHolders(path)) {
+                return Optional.of(path + " is held by another device (device-mapper, md)");
             }
             return Optional.empty();
         } catch (IOException | UnsupportedOperationException e) {

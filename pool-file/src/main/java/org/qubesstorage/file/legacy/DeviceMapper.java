@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.qubesstorage.linux.LoopDevices;
+import org.qubesstorage.linux.SysBlock;
 import org.qubesstorage.spi.Command;
 import org.qubesstorage.spi.CommandRunner;
 import org.qubesstorage.spi.StorageException;
@@ -118,25 +118,12 @@ final class DeviceMapper {
         }
     }
 
-    /** Detaches {@code loop} unless a device-mapper device still sits on it. */
+    /** Detaches {@code loop} unless a device-mapper device still sits on it (or it is gone already). */
     void detachIfUnused(Path loop) {
-        Path holders = Path.of("/sys/block", loop.getFileName().toString(), "holders");
-        try (var s = Files.list(holders)) {
-            if (s.findAny().isPresent()) {
-                return;
-            }
-        } catch (java.io.IOException e) {
-            return; // already gone
+        if (!Files.exists(loop) || SysBlock.hasHolders(loop)) {
+            return;
         }
         runner.run(new Command(List.of("losetup", "--detach", loop.toString()), ENV, Command.DEFAULT_TIMEOUT))
                 .requireSuccess("Detaching " + loop);
-    }
-
-    /** Detaches every loop device backed by {@code file}. */
-    void detachLoops(Path file) {
-        for (Path loop : LoopDevices.backedBy(file)) {
-            runner.run(new Command(List.of("losetup", "--detach", loop.toString()), ENV, Command.DEFAULT_TIMEOUT))
-                    .requireSuccess("Detaching " + loop);
-        }
     }
 }

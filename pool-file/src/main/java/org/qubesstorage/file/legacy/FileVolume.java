@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -13,6 +14,7 @@ import org.qubesstorage.linux.DataMap;
 import org.qubesstorage.linux.DurableFiles;
 import org.qubesstorage.linux.LoopDevices;
 import org.qubesstorage.linux.NativeFile;
+import org.qubesstorage.linux.SysBlock;
 import org.qubesstorage.spi.AbstractVolume;
 import org.qubesstorage.spi.BlockDevice;
 import org.qubesstorage.spi.ErrorCode;
@@ -47,12 +49,10 @@ final class FileVolume extends AbstractVolume {
     private final String file;
     private final AtomicInteger exports = new AtomicInteger();
     private volatile boolean running;
-    /** The loop device this process attached for the image, if any (sysfs is the fallback). */
-    private volatile Path imageLoop;
-
     /**
      * What start built, so stop tears down exactly that even after the names it was built from
-     * changed (a template's commit replaces the COW file an AppVM's stack was named after).
+     * changed (a template's commit replaces the COW file an AppVM's stack was named after). After a
+     * restart of the host it is rebuilt from what is on disk ({@link #stackOnDisk()}).
      *
      * @param device    the device handed to the domain
      * @param companion the snapshot device under it (the origin's own, or the source's)
@@ -173,20 +173,20 @@ final class FileVolume extends AbstractVolume {
         try {
             long sectors = ImageCopy.size(image()) / 512;
             Path imgLoop = loopFor(image(), false);
-            imageLoop = imgLoop;
             Path cowLoop = loopFor(cow(), false);
-            if (!pool.dm().exists(snapshotName())) {
-                pool.dm().create(snapshotName(), DeviceMapper.snapshotTable(sectors, imgLoop, cowLoop));
-            }
-            stack = new Stack(originName(), snapshotName(), List.of(imgLoop, cowLoop));
-            if (!pool.dm().exists(originName())) {
-                try {
-                    pool.dm().create(originName(), DeviceMapper.originTable(sectors, imgLoop));
-                } catch (StorageException e) {
-                    cleanUpUnused(image(), cow(), snapshotName());
-                    throw e;
+            Stack built = new Stack(originName(), snapshotName(), List.of(imgLoop, cowLoop));
+            try {
+                if (!pool.dm().exists(built.companion())) {
+                    pool.dm().create(built.companion(), DeviceMapper.snapshotTable(sectors, imgLoop, cowLoop));
                 }
+                if (!pool.dm().exists(built.device())) {
+                    pool.dm().create(built.device(), DeviceMapper.originTable(sectors, imgLoop));
+                }
+            } catch (StorageException e) {
+                tearDown(built, true);
+                throw e;
             }
+            stack = built;
         } finally {
             pool.dmLock().unlock();
         }
@@ -243,13 +243,7 @@ final class FileVolume extends AbstractVolume {
         if (Files.exists(cow())) {
             pool.dmLock().lock();
             try {
-                Stack built = stack;
-                if (built != null) {
-                    tearDown(built, true);
-                } else {
-                    pool.dm().remove(originName());
-                    cleanUpUnused(image(), cow(), snapshotName());
-                }
+                tearDown(stack != null ? stack : stackOnDisk(), true);
                 stack = null;
             } finally {
                 pool.dmLock().unlock();
@@ -275,32 +269,33 @@ final class FileVolume extends AbstractVolume {
     }
 
     private void stopSnapshot() {
-        Stack built = stack;
-        if (built != null) {
-            pool.dmLock().lock();
-            try {
-                tearDown(built, !pool.dm().exists(sourceVolume().originName()));
-                stack = null;
-            } finally {
-                pool.dmLock().unlock();
-            }
-            DurableFiles.delete(cow());
-            return;
+        if (stack == null && !Files.exists(cow())) {
+            return; // never started
         }
-        if (Files.exists(cow())) {
+        pool.dmLock().lock();
+        try {
+            tearDown(stack != null ? stack : stackOnDisk(), !pool.dm().exists(sourceVolume().originName()));
+            stack = null;
+        } finally {
+            pool.dmLock().unlock();
+        }
+        DurableFiles.delete(cow());
+    }
+
+    /**
+     * The stack this volume's files imply, for a volume started by an earlier process: device names
+     * from the files' identities, loop devices from sysfs.
+     */
+    private Stack stackOnDisk() {
+        List<Path> loops = new ArrayList<>(LoopDevices.backedBy(cow()));
+        if (type() == VolumeType.SNAPSHOT) {
             FileVolume src = sourceVolume();
-            pool.dmLock().lock();
-            try {
-                pool.dm().remove(stackedName());
-                pool.dm().detachLoops(cow());
-                if (!pool.dm().exists(src.originName())) {
-                    cleanUpUnused(src.image(), src.cow(), src.snapshotName());
-                }
-            } finally {
-                pool.dmLock().unlock();
-            }
-            DurableFiles.delete(cow());
+            loops.addAll(LoopDevices.backedBy(src.cow()));
+            loops.addAll(LoopDevices.backedBy(src.image()));
+            return new Stack(stackedName(), src.snapshotName(), loops);
         }
+        loops.addAll(0, LoopDevices.backedBy(image()));
+        return new Stack(originName(), snapshotName(), loops);
     }
 
     /**
@@ -309,46 +304,12 @@ final class FileVolume extends AbstractVolume {
      */
     private void tearDown(Stack built, boolean companionRemovable) {
         pool.dm().remove(built.device());
-        if (companionRemovable && pool.dm().exists(built.companion()) && !hasHolders(pool.dm().device(built.companion()))) {
+        if (companionRemovable && pool.dm().exists(built.companion())
+                && !SysBlock.hasHolders(pool.dm().device(built.companion()))) {
             pool.dm().remove(built.companion());
         }
         for (Path loop : built.loops()) {
             pool.dm().detachIfUnused(loop);
-        }
-    }
-
-    /** Removes a snapshot device nobody stacks on any more, and the loop devices only it used. */
-    private void cleanUpUnused(Path img, Path cowFile, String snapName) {
-        if (pool.dm().exists(snapName) && !hasHolders(pool.dm().device(snapName))) {
-            pool.dm().remove(snapName);
-        }
-        if (!pool.dm().exists(snapName)) {
-            pool.dm().detachLoops(cowFile);
-            if (!pool.dm().exists("origin-" + FileIdentity.of(img))) {
-                pool.dm().detachLoops(img);
-            }
-        }
-    }
-
-    /**
-     * Whether another device sits on this one (an AppVM's snapshot on its template's), found through
-     * the node's device number in sysfs: udev makes /dev/mapper entries symlinks, {@code dmsetup
-     * mknodes} makes them device nodes, and both carry the number.
-     */
-    private static boolean hasHolders(Path mapperDevice) {
-        try {
-            long rdev = ((Number) Files.getAttribute(mapperDevice, "unix:rdev")).longValue();
-            long major = ((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL);
-            long minor = (rdev & 0xff) | ((rdev >>> 12) & ~0xffL);
-            Path holders = Path.of("/sys/dev/block", major + ":" + minor, "holders");
-            if (!Files.isDirectory(holders)) {
-                return false;
-            }
-            try (var s = Files.list(holders)) {
-                return s.findAny().isPresent();
-            }
-        } catch (IOException | UnsupportedOperationException e) {
-            return false;
         }
     }
 
@@ -495,8 +456,7 @@ final class FileVolume extends AbstractVolume {
             if (type() == VolumeType.ORIGIN && usesDeviceMapper() && safeExists(this::originName)) {
                 pool.dmLock().lock();
                 try {
-                    List<Path> attached = LoopDevices.backedBy(image());
-                    Path loop = attached.isEmpty() ? imageLoop : attached.getFirst();
+                    Path loop = stack != null ? stack.loops().getFirst() : LoopDevices.backedBy(image()).getFirst();
                     pool.dm().reload(originName(), DeviceMapper.originTable(newSize / 512, loop));
                 } finally {
                     pool.dmLock().unlock();
