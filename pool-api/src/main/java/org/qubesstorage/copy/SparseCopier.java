@@ -25,8 +25,9 @@ import org.slf4j.LoggerFactory;
  *   <li>Holes are skipped by the source's data map ({@code SEEK_DATA}/{@code SEEK_HOLE}), never read.</li>
  *   <li>Inside data, 64 KiB granules of zeros are not written: the target already reads as zeros
  *       (a fresh sparse file, a fresh thin volume), so its gaps are never punched or discarded.</li>
- *   <li>Work is cut into aligned 4 MiB cells; a few platform threads each read a cell (buffered:
- *       O_DIRECT reads gained nothing cold and lost the page cache warm) and write its non-zero runs
+ *   <li>Work is cut into aligned 4 MiB cells; eight platform threads each read a cell (buffered,
+ *       through a descriptor of their own: measured, O_DIRECT reads won on file targets but lost
+ *       on loop devices and lose the page cache when warm) and write its non-zero runs
  *       with O_DIRECT, so several writes are in flight. Platform threads, because native calls pin a
  *       virtual thread's carrier anyway.</li>
  *   <li>With verification, each cell's content is hashed in the same pass; the target is read back
@@ -41,8 +42,6 @@ public final class SparseCopier {
 
     /** Default cells in flight; overridable with {@code -Dqubes.copy.threads=N} for tuning runs. */
     static final int DEFAULT_THREADS = Integer.getInteger("qubes.copy.threads", 8);
-    /** Source reads with O_DIRECT ({@code -Dqubes.copy.directRead=true}); off by default. */
-    static final boolean DIRECT_READ = Boolean.getBoolean("qubes.copy.directRead");
 
     private final int threads;
 
@@ -183,7 +182,7 @@ public final class SparseCopier {
             // Each worker reads through its own descriptor: the kernel keeps readahead state per
             // open file, and workers sharing one would make each other's reads look random.
             try (Arena arena = Arena.ofConfined();
-                    NativeFile own = DIRECT_READ ? NativeFile.openReadDirect(in.path()) : NativeFile.openRead(in.path())) {
+                    NativeFile own = NativeFile.openRead(in.path())) {
                 own.adviseSequential();
                 MemorySegment buffer = arena.allocate(Cells.CELL, DIRECT_ALIGNMENT);
                 int i;
@@ -207,7 +206,7 @@ public final class SparseCopier {
             }
             long cellExamined = 0;
             for (Extent piece : cell.data()) {
-                long got = read(source, buffer, cellStart, piece);
+                long got = source.readFully(buffer.asSlice(piece.start() - cellStart), piece.length(), piece.start());
                 if (got < piece.length()) {
                     throw new StorageException(ErrorCode.BACKEND_FAILURE, "Source " + request.source()
                             + " shrank while being copied (short read at " + (piece.start() + got) + ")");
@@ -222,27 +221,6 @@ public final class SparseCopier {
             }
             long done = examined.addAndGet(cellExamined);
             request.listener().progress(done, total);
-        }
-
-        /** Reads a piece; an O_DIRECT descriptor only takes aligned pieces, the shared one the rest. */
-        private long read(NativeFile source, MemorySegment buffer, long cellStart, Extent piece) {
-            NativeFile via = source;
-            long length = piece.length();
-            if (source.isDirect()) {
-                if (piece.start() % DIRECT_ALIGNMENT != 0) {
-                    via = in;
-                } else if (length % DIRECT_ALIGNMENT != 0) {
-                    // Only the end of the source may be unaligned: read whole blocks, keep the piece.
-                    long rounded = (length + DIRECT_ALIGNMENT - 1) / DIRECT_ALIGNMENT * DIRECT_ALIGNMENT;
-                    if (piece.start() - cellStart + rounded > buffer.byteSize()) {
-                        via = in;
-                    } else {
-                        long got = source.readFully(buffer.asSlice(piece.start() - cellStart), rounded, piece.start());
-                        return Math.min(got, length);
-                    }
-                }
-            }
-            return via.readFully(buffer.asSlice(piece.start() - cellStart), length, piece.start());
         }
 
         /** Writes the non-zero granules of {@code piece}, coalesced into runs; zeroes the rest if needed. */

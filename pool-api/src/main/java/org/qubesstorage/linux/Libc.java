@@ -181,7 +181,6 @@ final class Libc {
     }
 
     static final int POSIX_FADV_SEQUENTIAL = 2;
-    static final int POSIX_FADV_DONTNEED = 4;
 
     /** posix_fadvise returns the error number instead of setting errno. */
     static int fadvise(int fd, long offset, long len, int advice) {

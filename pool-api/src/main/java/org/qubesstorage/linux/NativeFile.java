@@ -32,18 +32,6 @@ public final class NativeFile implements AutoCloseable {
         return open(path, Libc.O_RDONLY, 0, false);
     }
 
-    /**
-     * Opens for reading with {@code O_DIRECT} where the file system allows it (check
-     * {@link #isDirect()}): offsets, lengths and buffers must then be 4 KiB aligned.
-     */
-    public static NativeFile openReadDirect(Path path) {
-        try {
-            return open(path, Libc.O_RDONLY | Libc.O_DIRECT, 0, true);
-        } catch (DirectRefused e) {
-            return open(path, Libc.O_RDONLY, 0, false);
-        }
-    }
-
     /** Opens a directory (for {@link #fsync()}). */
     public static NativeFile openDirectory(Path path) {
         return open(path, Libc.O_RDONLY | Libc.O_DIRECTORY, 0, false);
