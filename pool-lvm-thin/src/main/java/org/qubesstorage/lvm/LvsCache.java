@@ -32,19 +32,25 @@ final class LvsCache {
         this.clock = requireNonNull(clock, "clock");
     }
 
+    /** A copy of the snapshot, for iterating outside the lock. */
     synchronized Map<String, LvInfo> all() {
-        if (lvs == null) {
-            refresh();
-        }
-        return Map.copyOf(lvs);
+        return Map.copyOf(loaded());
     }
 
     synchronized Optional<LvInfo> get(String full) {
-        return Optional.ofNullable(all().get(full));
+        return Optional.ofNullable(loaded().get(full));
     }
 
     synchronized boolean contains(String full) {
-        return all().containsKey(full);
+        return loaded().containsKey(full);
+    }
+
+    /** The live snapshot, read once if it never was; callers hold the lock. */
+    private Map<String, LvInfo> loaded() {
+        if (lvs == null) {
+            refresh();
+        }
+        return lvs;
     }
 
     /** Re-reads the volume group (one lvm process). */
@@ -70,17 +76,17 @@ final class LvsCache {
     }
 
     synchronized void created(LvInfo lv) {
-        all();
+        loaded();
         lvs.put(lv.full(), lv);
     }
 
     synchronized void removed(String full) {
-        all();
+        loaded();
         lvs.remove(full);
     }
 
     synchronized void renamed(String from, String to) {
-        all();
+        loaded();
         LvInfo lv = lvs.remove(from);
         if (lv != null) {
             lvs.put(to, lv.renamed(LvmNames.lv(to)));
@@ -94,12 +100,12 @@ final class LvsCache {
     }
 
     synchronized void resized(String full, long size) {
-        all();
+        loaded();
         lvs.computeIfPresent(full, (k, v) -> v.resized(size));
     }
 
     synchronized void activated(String full) {
-        all();
+        loaded();
         lvs.computeIfPresent(full, (k, v) -> v.activated());
     }
 }

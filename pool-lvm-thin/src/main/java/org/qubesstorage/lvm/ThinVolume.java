@@ -35,6 +35,8 @@ final class ThinVolume extends AbstractVolume {
     private static final SparseCopier COPIER = new SparseCopier();
 
     private final ThinPool pool;
+    /** With snapshots disabled nothing on disk shows that the volume runs; this process remembers. */
+    private volatile boolean runningDirect;
 
     ThinVolume(ThinPool pool, VolumeConfig config, Optional<Volume> source) {
         super(pool, config, source);
@@ -85,7 +87,8 @@ final class ThinVolume extends AbstractVolume {
 
     // ---- commands that keep the cache in step --------------------------------------------------
 
-    private <T> T lvm(String what, List<String> argv, Runnable onSuccess) {
+    /** Runs an lvm command and applies its effect to the cache; a failure leaves the cache unknown. */
+    private void lvm(String what, List<String> argv, Runnable onSuccess) {
         try {
             pool.lvm().run(what, argv);
         } catch (StorageException e) {
@@ -93,7 +96,6 @@ final class ThinVolume extends AbstractVolume {
             throw e;
         }
         onSuccess.run();
-        return null;
     }
 
     private void createLv(String full, long size) {
@@ -367,7 +369,7 @@ final class ThinVolume extends AbstractVolume {
         if (!config().saveOnStop()) {
             throw unsupported("export of a volume without save_on_stop");
         }
-        if (config().snapshotsDisabled() && isRunningDirect()) {
+        if (config().snapshotsDisabled() && runningDirect) {
             throw StorageException.busy("Cannot export " + vid() + " while it runs: it has snapshots disabled");
         }
         String current = currentVid();
@@ -378,12 +380,6 @@ final class ThinVolume extends AbstractVolume {
         return mapperPath(current);
     }
 
-    /** With snapshots disabled nothing on disk shows that the volume runs; this process remembers. */
-    private volatile boolean runningDirect;
-
-    private boolean isRunningDirect() {
-        return runningDirect;
-    }
 
     @Override
     public Path importData(long size) {
