@@ -113,8 +113,7 @@ public final class QubesStorageCli {
         public Integer call() {
             QubesXml model = QubesXmlFile.load(xml.qubesXml).document().model();
             DriverRegistry registry = drivers.registry();
-            PoolRegistry pools = new PoolRegistry(new PoolFactory(registry, HostDriverContext.system(), Optional.empty()));
-            pools.load(model.pools());
+            PoolRegistry pools = loadPools(model, registry);
             PrintWriter out = spec.commandLine().getOut();
             out.printf("%-20s %-14s %s%n", "NAME", "DRIVER", "CONFIG");
             for (Map<String, String> p : model.pools()) {
@@ -126,6 +125,13 @@ public final class QubesStorageCli {
             pools.problems().forEach(spec.commandLine().getErr()::println);
             return 0;
         }
+    }
+
+    /** The pools of {@code model} made by {@code registry}'s drivers (unloadable ones become problems). */
+    static PoolRegistry loadPools(QubesXml model, DriverRegistry registry) {
+        PoolRegistry pools = new PoolRegistry(new PoolFactory(registry, HostDriverContext.system(), Optional.empty()));
+        pools.load(model.pools());
+        return pools;
     }
 
     /** A pool's attributes with the values of parameters its driver declares sensitive masked. */
@@ -163,8 +169,7 @@ public final class QubesStorageCli {
                 }
                 return 0;
             }
-            PoolRegistry pools = new PoolRegistry(new PoolFactory(drivers.registry(), HostDriverContext.system(), Optional.empty()));
-            pools.load(model.pools());
+            PoolRegistry pools = loadPools(model, drivers.registry());
             StorageHost host = new StorageHost(model, pools, new RunningState(Path.of("/run/qubes")));
             out.printf("%-24s %-9s %-14s %-40s %-9s %s%n", "DOMAIN", "VOLUME", "POOL", "VID", "TYPE", "SIZE");
             int status = 0;

@@ -7,9 +7,7 @@ import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.Collection;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -82,27 +80,6 @@ public abstract class AbstractPool implements Pool {
         size().ifPresent(v -> m.put("data_size", v));
         usage().ifPresent(v -> m.put("data_usage", v));
         return m;
-    }
-
-    /**
-     * Upstream's {@code search_pool_containing_dir} for directory pools: the other pool among
-     * {@code pools} whose {@code dir_path} contains {@code dir} most closely.
-     */
-    protected Optional<String> poolContainingDirectory(Path dir, Collection<? extends Pool> pools) {
-        Path best = null;
-        String bestName = null;
-        for (Pool p : pools) {
-            String other = p.config().get("dir_path");
-            if (p == this || p.name().equals(name) || other == null) {
-                continue;
-            }
-            Path o = Path.of(other).toAbsolutePath().normalize();
-            if (dir.toAbsolutePath().normalize().startsWith(o) && (best == null || o.getNameCount() > best.getNameCount())) {
-                best = o;
-                bestName = p.name();
-            }
-        }
-        return Optional.ofNullable(bestName);
     }
 
     /** Total bytes of the file system holding {@code dir} (or of its nearest existing parent). */

@@ -39,7 +39,7 @@ public interface PoolDriver {
         throw StorageException.notSupported(name(), "create(): the driver neither implements it nor binds Pool in module()");
     }
 
-        /**
+    /**
      * A Guice module for the driver's own internals. When present, the host makes each pool in a
      * child injector of its own (or a fresh injector without a host one) where it binds the pool's
      * {@link PoolConfig}, the {@link DriverContext} and this {@link PoolDriver}; the module must bind

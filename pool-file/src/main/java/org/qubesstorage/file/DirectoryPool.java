@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import org.qubesstorage.linux.DurableFiles;
 import org.qubesstorage.spi.AbstractPool;
 import org.qubesstorage.spi.Names;
 import org.qubesstorage.spi.Pool;
@@ -36,6 +37,13 @@ public abstract class DirectoryPool extends AbstractPool {
 
     public Path directory() {
         return dir;
+    }
+
+    /** Creates the pool directory and upstream's {@code appvms/} and {@code vm-templates/} in it. */
+    protected void createLayout() {
+        DurableFiles.createDirectories(dir);
+        DurableFiles.createDirectories(dir.resolve("appvms"));
+        DurableFiles.createDirectories(dir.resolve("vm-templates"));
     }
 
     /** The vid a new volume gets, or the one {@code spec} records. */
@@ -89,7 +97,28 @@ public abstract class DirectoryPool extends AbstractPool {
 
     @Override
     public Optional<String> includedIn(Collection<? extends Pool> pools) {
-        return poolContainingDirectory(dir, pools);
+        return poolContainingDirectory(pools);
+    }
+
+    /**
+     * Upstream's {@code search_pool_containing_dir} for directory pools: the other pool among
+     * {@code pools} whose {@code dir_path} contains {@code dir} most closely.
+     */
+    private Optional<String> poolContainingDirectory(Collection<? extends Pool> pools) {
+        Path best = null;
+        String bestName = null;
+        for (Pool p : pools) {
+            String other = p.config().get("dir_path");
+            if (p == this || p.name().equals(name()) || other == null) {
+                continue;
+            }
+            Path o = Path.of(other).toAbsolutePath().normalize();
+            if (dir.toAbsolutePath().normalize().startsWith(o) && (best == null || o.getNameCount() > best.getNameCount())) {
+                best = o;
+                bestName = p.name();
+            }
+        }
+        return Optional.ofNullable(bestName);
     }
 
     @Override

@@ -76,8 +76,8 @@ public final class ScratchFileSystem implements AutoCloseable {
     }
 
     /**
-     * Unmounts, detaches and deletes. A mount still busy (a stream a test forgot to close) is retried
-     * and then lazily detached, so no mount or loop device outlives the test.
+     * Unmounts, detaches and deletes. A mount still busy for a moment is retried, then lazily
+     * detached, so no mount or loop device outlives the test.
      */
     @Override
     public void close() throws IOException {
@@ -87,7 +87,6 @@ public final class ScratchFileSystem implements AutoCloseable {
                 run(List.of("umount", "--", mountPoint.toString()));
                 unmounted = true;
             } catch (IOException e) {
-                System.gc(); // lets leaked directory streams and channels be closed by their cleaners
                 try {
                     Thread.sleep(200);
                 } catch (InterruptedException ie) {

@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import org.qubesstorage.file.DirectoryPool;
-import org.qubesstorage.linux.DurableFiles;
 import org.qubesstorage.spi.Capability;
 import org.qubesstorage.spi.PoolConfig;
 import org.qubesstorage.spi.StorageException;
@@ -68,9 +67,7 @@ public final class FilePool extends DirectoryPool {
 
     @Override
     public void setup() {
-        DurableFiles.createDirectories(directory());
-        DurableFiles.createDirectories(directory().resolve("appvms"));
-        DurableFiles.createDirectories(directory().resolve("vm-templates"));
+        createLayout();
     }
 
     @Override

@@ -88,8 +88,7 @@ public final class ReflinkPool extends DirectoryPool {
             throw StorageException.invalidConfiguration("The filesystem for " + directory() + " does not support reflinks. If you"
                     + " can live with VM startup delays and wasted disk space, pass the 'setup_check=False' option.");
         }
-        DurableFiles.createDirectories(directory().resolve("appvms"));
-        DurableFiles.createDirectories(directory().resolve("vm-templates"));
+        createLayout();
     }
 
     @Override
