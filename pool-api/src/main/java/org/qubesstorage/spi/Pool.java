@@ -77,6 +77,25 @@ public interface Pool {
      */
     Map<String, Long> usageDetails();
 
+    /**
+     * Whether this pool would take {@code dataBytes} of new data in new volumes totalling
+     * {@code virtualBytes}, checked up front by tools that plan a large import (a migration) so they
+     * can refuse before writing anything. Called without locks; changes nothing. The default compares
+     * with {@link #size()} minus {@link #usage()} where both are known; drivers with safety
+     * thresholds (a thin pool's data and metadata limits) apply them too. Since SPI 2.
+     *
+     * @return why the pool would refuse, naming the pool and the numbers; empty if it fits
+     */
+    default Optional<String> checkSpace(long dataBytes, long virtualBytes) {
+        OptionalLong size = size();
+        OptionalLong usage = usage();
+        if (size.isPresent() && usage.isPresent() && usage.getAsLong() + dataBytes > size.getAsLong()) {
+            return Optional.of("Pool " + name() + " has " + (size.getAsLong() - usage.getAsLong())
+                    + " bytes free, " + dataBytes + " bytes are needed");
+        }
+        return Optional.empty();
+    }
+
     /** Default {@code revisions_to_keep} for new volumes (-1 and up). */
     int revisionsToKeep();
 

@@ -5,15 +5,16 @@ package org.qubesstorage.spi;
  *
  * <p>{@link #CURRENT} grows by one for every change a driver could notice. A change that breaks
  * drivers built against older versions also raises {@link #OLDEST_COMPATIBLE}. The host loads a
- * driver only if {@code CURRENT} lies in the driver's declared range and the range's top is at
- * least {@code OLDEST_COMPATIBLE}; see {@code SPI-CHANGELOG.md}.
+ * driver only if the driver needs no newer SPI than this host implements ({@code min <= CURRENT})
+ * and was built for one this host still supports ({@code max >= OLDEST_COMPATIBLE}): additive
+ * changes therefore keep older drivers loading; see {@code SPI-CHANGELOG.md}.
  *
  * @param min the oldest SPI version the driver works with
  * @param max the newest SPI version the driver was tested against and works with
  */
 public record SpiVersion(int min, int max) {
     /** The SPI version this pool-api implements. */
-    public static final int CURRENT = 1;
+    public static final int CURRENT = 2;
     /** The oldest SPI version whose drivers still work with this host. */
     public static final int OLDEST_COMPATIBLE = 1;
 
@@ -30,7 +31,7 @@ public record SpiVersion(int min, int max) {
 
     /** Whether a driver declaring this range can run on this host. */
     public boolean supportsHost() {
-        return min <= CURRENT && CURRENT <= max && max >= OLDEST_COMPATIBLE;
+        return min <= CURRENT && max >= OLDEST_COMPATIBLE;
     }
 
     @Override

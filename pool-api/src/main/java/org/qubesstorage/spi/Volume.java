@@ -101,7 +101,9 @@ public interface Volume {
 
     /**
      * Starts an import of new data: returns a path of exactly {@code size} bytes to write the data
-     * to. The volume must not run. Always followed by {@link #importDataEnd(boolean)}.
+     * to, reading as zeros wherever nothing is written (a new sparse file, a new thin LV), so a
+     * copier may skip the source's holes and zero blocks. The volume must not run. Always followed
+     * by {@link #importDataEnd(boolean)}.
      */
     Path importData(long size);
 

@@ -120,6 +120,30 @@ public final class QubesXmlDocument {
                 "<pools>" + nl + indent + "  " + element + nl + indent + "</pools>" + nl + indent);
     }
 
+    /**
+     * Removes the {@code <pool>} named {@code name} with the line it stands on (the inverse of
+     * {@link #withPool(Map)}); a document without it is returned unchanged.
+     */
+    public QubesXmlDocument withoutPool(String name) {
+        requireR4("remove pools");
+        Optional<ElementRef> pool = refs.stream()
+                .filter(r -> r.kind() == ElementRef.Kind.POOL && r.key().equals(name)).findFirst();
+        if (pool.isEmpty()) {
+            return this;
+        }
+        int from = pool.get().start();
+        while (from > 0 && (text.charAt(from - 1) == ' ' || text.charAt(from - 1) == '\t')) {
+            from--;
+        }
+        if (from > 0 && text.charAt(from - 1) == '\n') {
+            from--;
+            if (from > 0 && text.charAt(from - 1) == '\r') {
+                from--;
+            }
+        }
+        return splice(from, pool.get().end(), "");
+    }
+
     private Optional<ElementRef> find(ElementRef.Kind kind) {
         return refs.stream().filter(r -> r.kind() == kind).findFirst();
     }

@@ -73,7 +73,17 @@ public final class QubesXmlFile {
      * @throws StorageException {@link ErrorCode#BUSY} if the file changed since it was loaded
      */
     public Optional<Path> save(QubesXmlDocument edited, Optional<Clock> backupClock) {
+        return save(edited, backupClock, () -> {});
+    }
+
+    /**
+     * {@link #save(QubesXmlDocument, Optional)}, calling {@code beforeReplace} once the new content
+     * is durable in the temporary file and just before it replaces the original (with the lock
+     * held): the one moment a crash leaves both files behind, which crash tests aim at.
+     */
+    public Optional<Path> save(QubesXmlDocument edited, Optional<Clock> backupClock, Runnable beforeReplace) {
         requireNonNull(edited, "edited");
+        requireNonNull(beforeReplace, "beforeReplace");
         byte[] newBytes = edited.text().getBytes(StandardCharsets.UTF_8);
         Path dir = path.toAbsolutePath().getParent();
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
@@ -92,6 +102,7 @@ public final class QubesXmlFile {
             }
             Path tmp = dir.resolve("." + path.getFileName() + ".tmp-" + ProcessHandle.current().pid());
             writeDurably(tmp, newBytes, path);
+            beforeReplace.run();
             Files.move(tmp, path, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             DurableFiles.fsyncDirectory(dir);
             return backup;

@@ -96,16 +96,25 @@ final class Values {
      */
     static void requireUniqueDomains(List<DomainEntry> domains, List<Map<String, String>> pools, String file) {
         Set<String> sharedVidPools = new HashSet<>();
+        Set<String> poolNames = new HashSet<>();
         for (Map<String, String> p : pools) {
+            if (!poolNames.add(p.getOrDefault("name", ""))) {
+                throw StorageException.invalidConfiguration(file + ": pool " + p.get("name") + " is listed twice");
+            }
             if ("linux-kernel".equals(p.get("driver"))) {
                 sharedVidPools.add(p.get("name"));
             }
         }
         Set<String> names = new HashSet<>();
         Set<String> vids = new HashSet<>();
+        Set<Integer> qids = new HashSet<>();
         for (DomainEntry d : domains) {
             if (!names.add(d.name())) {
                 throw StorageException.invalidConfiguration(file + ": domain " + d.name() + " is listed twice");
+            }
+            if (d.qid().isPresent() && !qids.add(d.qid().get())) {
+                throw StorageException.invalidConfiguration(file + ": qid " + d.qid().get() + " is used twice (again by "
+                        + d.name() + ")");
             }
             for (Map<String, String> v : d.volumes().values()) {
                 String vid = v.get("vid");

@@ -91,6 +91,16 @@ class LosslessEditTest {
     }
 
     @Test
+    @DisplayName("removing an added pool gives back the original bytes")
+    void removePool() throws IOException {
+        String original = QubesXmlReadingTest.resource("r4.xml");
+        QubesXmlDocument doc = QubesXmlDocument.parse(original, "r4.xml");
+        QubesXmlDocument added = doc.withPool(Map.of("name", "new-lvm", "driver", "lvm_thin"));
+        assertThat(added.withoutPool("new-lvm").text()).isEqualTo(original);
+        assertThat(doc.withoutPool("no-such-pool").text()).isEqualTo(original);
+    }
+
+    @Test
     @DisplayName("values are escaped and read back exactly")
     void escaping() throws IOException {
         QubesXmlDocument doc = QubesXmlDocument.parse(QubesXmlReadingTest.resource("r4.xml"), "r4.xml");

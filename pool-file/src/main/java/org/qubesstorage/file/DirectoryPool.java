@@ -62,6 +62,10 @@ public abstract class DirectoryPool extends AbstractPool {
                 throw StorageException.invalidArgument("Pool " + name() + ": vid " + vid + " is not acceptable");
             }
         }
+        if (!parts[0].matches("[A-Za-z0-9_.-]+")) {
+            throw StorageException.invalidArgument("Pool " + name() + ": vid " + vid + " is not acceptable");
+        }
+        Names.requireVmName(parts[1]);
         Names.requireVolumeName(parts[2]);
         Path volumeDir = dir.resolve(parts[0]).resolve(parts[1]).normalize();
         if (!volumeDir.startsWith(dir)) {

@@ -2,6 +2,7 @@ package org.qubesstorage.lvm;
 
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalDouble;
 import org.qubesstorage.spi.ErrorCode;
 import org.qubesstorage.spi.StorageException;
@@ -34,14 +35,36 @@ record SpaceGuard(double maxDataPercent, double maxMetadataPercent, OptionalDoub
      * virtual size, given every LV of its volume group in {@code lvs}.
      */
     void admit(String poolName, LvInfo pool, Map<String, LvInfo> lvs, long addedVirtual, String operation) {
+        check(poolName, pool, lvs, 0, addedVirtual).ifPresent(problem -> {
+            throw refuse(problem + "; refusing to " + operation);
+        });
+    }
+
+    /**
+     * Why {@code pool} could not take {@code addedData} more bytes of data in new thin volumes of
+     * {@code addedVirtual} bytes in all, or empty if it can.
+     */
+    Optional<String> check(String poolName, LvInfo pool, Map<String, LvInfo> lvs, long addedData, long addedVirtual) {
         String where = "Pool " + poolName + " (" + pool.full() + ")";
-        if (pool.dataPercent() >= 0 && pool.dataPercent() > maxDataPercent) {
-            throw refuse(where + ": data usage " + pct(pool.dataPercent()) + " of " + pool.size()
-                    + " bytes is above the " + pct(maxDataPercent) + " limit; refusing to " + operation);
+        if (pool.dataPercent() >= 0 && pool.size() > 0) {
+            double after = pool.dataPercent() + 100.0 * addedData / pool.size();
+            if (after > maxDataPercent) {
+                return Optional.of(where + ": data usage " + pct(pool.dataPercent()) + " of " + pool.size() + " bytes"
+                        + (addedData > 0 ? " would become " + pct(after) + " with " + addedData + " more bytes," : "")
+                        + " is above the " + pct(maxDataPercent) + " limit");
+            }
         }
-        if (pool.metadataPercent() >= 0 && pool.metadataPercent() > maxMetadataPercent) {
-            throw refuse(where + ": metadata usage " + pct(pool.metadataPercent()) + " of " + pool.metadataSize()
-                    + " bytes is above the " + pct(maxMetadataPercent) + " limit; refusing to " + operation);
+        if (pool.metadataPercent() >= 0 && pool.metadataSize() > 0) {
+            // lvm sizes a pool's metadata to map all of its data (one btree entry per chunk), so new
+            // data needs at most its share of the metadata: a conservative estimate that needs no
+            // chunk size.
+            double estimate = pool.size() > 0 ? (double) addedData / pool.size() * pool.metadataSize() : 0;
+            double after = pool.metadataPercent() + 100.0 * estimate / pool.metadataSize();
+            if (after > maxMetadataPercent) {
+                return Optional.of(where + ": metadata usage " + pct(pool.metadataPercent()) + " of " + pool.metadataSize()
+                        + " bytes" + (estimate > 0 ? " would become about " + pct(after) + "," : "")
+                        + " is above the " + pct(maxMetadataPercent) + " limit");
+            }
         }
         if (maxOverprovision.isPresent() && pool.size() > 0) {
             long provisioned = 0;
@@ -52,12 +75,12 @@ record SpaceGuard(double maxDataPercent, double maxMetadataPercent, OptionalDoub
             }
             double after = (double) (provisioned + addedVirtual) / pool.size();
             if (after > maxOverprovision.getAsDouble()) {
-                throw refuse(where + ": thin volumes would total " + (provisioned + addedVirtual) + " bytes, "
+                return Optional.of(where + ": thin volumes would total " + (provisioned + addedVirtual) + " bytes, "
                         + String.format(Locale.ROOT, "%.2f", after) + " times the pool's " + pool.size()
-                        + " bytes, above the over-provisioning limit of " + maxOverprovision.getAsDouble()
-                        + "; refusing to " + operation);
+                        + " bytes, above the over-provisioning limit of " + maxOverprovision.getAsDouble());
             }
         }
+        return Optional.empty();
     }
 
     private static String pct(double p) {

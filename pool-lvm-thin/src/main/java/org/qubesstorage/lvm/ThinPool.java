@@ -95,6 +95,22 @@ public final class ThinPool extends AbstractPool {
         guard.admit(name(), poolInfo(), cache.all(), addedVirtual, operation);
     }
 
+    /**
+     * The thresholds {@link #admit} applies at each operation, applied to a whole planned import:
+     * the pool's data usage after {@code dataBytes} more must stay within {@code max_data_percent},
+     * the metadata after an estimated mapping cost within {@code max_metadata_percent}, and the
+     * virtual sizes within {@code max_overprovisioning}.
+     */
+    @Override
+    public Optional<String> checkSpace(long dataBytes, long virtualBytes) {
+        cache.refreshUsageIfStale();
+        Optional<LvInfo> info = cache.get(poolFull());
+        if (info.isEmpty()) {
+            return Optional.of("Thin pool " + poolFull() + " does not exist");
+        }
+        return guard.check(name(), info.get(), cache.all(), dataBytes, virtualBytes);
+    }
+
     @Override
     public String driverName() {
         return ThinDriver.NAME;

@@ -185,6 +185,23 @@ class ThinDriverTest {
     }
 
     @Test
+    @DisplayName("checkSpace refuses a planned import that would pass the data threshold, before anything is written")
+    void plannedImport() {
+        int lvsBefore = lvm.lvs.size();
+        lvm.dataPercent = "50.00";
+        pool.cache().invalidate();
+        long size = pool.size().orElseThrow();
+        assertThat(pool.checkSpace(size * 30 / 100, size)).isEmpty();
+        assertThat(pool.checkSpace(size * 45 / 100, size)).hasValueSatisfying(reason ->
+                assertThat(reason).contains("Pool lvm (qubes_dom0/vm-pool)", "50.0 %", "would become 95.0 %", "90.0 %"));
+        lvm.metadataPercent = "79.00";
+        pool.cache().invalidate();
+        assertThat(pool.checkSpace(size * 30 / 100, size)).hasValueSatisfying(reason ->
+                assertThat(reason).contains("metadata usage 79.0 %"));
+        assertThat(lvm.lvs).hasSize(lvsBefore);
+    }
+
+    @Test
     @DisplayName("refuses when the virtual sizes would pass the over-provisioning ratio")
     void overprovisioning() {
         pool = newPool(Map.of("max_overprovisioning", "1.5"));

@@ -1,77 +1,22 @@
 package org.qubesstorage.lvm.vm;
 
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.qubesstorage.tck.vm.TestVm;
 
 /**
- * Boots the project's test VM (test-harness/vm/run-in-vm.sh: Debian's kernel under qemu TCG, real
- * device-mapper and lvm2), makes a volume group with a thin pool on a virtio disk, and runs the
- * in-VM test classes there in one JVM (compiled on the host; the VM sees the host's file system).
- * Skips with the reason where qemu or a kernel image is missing.
+ * Boots the project's test VM ({@link TestVm}), makes a volume group with thin pools on a virtio
+ * disk, and runs the in-VM test classes there in one JVM. Skips with the reason where qemu or a
+ * kernel image is missing.
  */
 @DisplayName("Real LVM in the test VM")
 class LvmInVmIT {
-    private static final Path HARNESS = Path.of("..", "test-harness", "vm", "run-in-vm.sh").toAbsolutePath().normalize();
-
-    static void assumeVm() {
-        assumeTrue(Files.isExecutable(Path.of("/usr/bin/qemu-system-x86_64")),
-                "qemu-system-x86_64 is not installed (apt-get install qemu-system-x86; .ci/run does)");
-        try (var s = Files.newDirectoryStream(Path.of("/boot"), "vmlinuz-*")) {
-            assumeTrue(s.iterator().hasNext(), "no kernel image in /boot (apt-get install linux-image-amd64; .ci/run does)");
-        } catch (IOException e) {
-            assumeTrue(false, "cannot read /boot: " + e.getMessage());
-        }
-        assumeTrue(Files.isExecutable(Path.of("/sbin/lvm")) || Files.isExecutable(Path.of("/usr/sbin/lvm")),
-                "lvm2 is not installed (.ci/run installs it)");
-        assumeTrue(Files.isExecutable(Path.of("/bin/busybox")), "busybox-static is not installed (.ci/run installs it)");
-    }
-
-    /** Runs {@code classes} in the VM after {@code setup} (bash), returning the console launcher's output. */
-    static String runInVm(String setup, List<String> classes, String disks) throws Exception {
-        Path target = Path.of("target").toAbsolutePath();
-        Path reports = Files.createDirectories(target.resolve("vm-reports"));
-        String java = ProcessHandle.current().info().command().orElse("java");
-        StringBuilder cmd = new StringBuilder("set -e\n").append(setup).append('\n');
-        cmd.append(java).append(" --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
-                .append(" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp '").append(System.getProperty("java.class.path"))
-                .append("' org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree")
-                .append(" --reports-dir '").append(reports).append("'");
-        for (String c : classes) {
-            cmd.append(" --select-class ").append(c);
-        }
-        ProcessBuilder pb = new ProcessBuilder(HARNESS.toString(), cmd.toString(), disks).redirectErrorStream(true);
-        pb.environment().put("VM_RW_DIR", target.toString());
-        pb.environment().put("VM_CACHE", target.resolve("vm-cache").toString());
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(20, TimeUnit.MINUTES)) {
-            p.destroy();
-            throw new AssertionError("the VM run did not finish in 20 minutes:\n" + out);
-        }
-        System.out.println(out);
-        assertThat(p.exitValue()).as("VM run exit code; output:\n" + out).isZero();
-        return out;
-    }
-
-    static final String MAKE_VG = "pvcreate -q /dev/vda\nvgcreate -q qtest /dev/vda\n"
-            + "lvcreate -q --type thin-pool -L 2G -n tpool qtest\n"
-            + "lvcreate -q --type thin-pool -L 64M -n small qtest\n";
-
     @Test
     @DisplayName("the conformance kit, crash recovery and space safety pass on real lvm2, and the file driver on real device-mapper")
     void kit() throws Exception {
-        assumeVm();
-        String out = runInVm(MAKE_VG, List.of(InVmLvmKit.class.getName(), InVmLvmScenarios.class.getName(),
+        TestVm.assumeAvailable();
+        TestVm.runClasses(TestVm.MAKE_VG, List.of(InVmLvmKit.class.getName(), InVmLvmScenarios.class.getName(),
                 InVmFileKit.class.getName()), "4G");
-        assertThat(out).contains("tests successful").containsPattern("\\[\\s+0 tests failed\\s+\\]");
-        assertThat(out).doesNotContainPattern("\\[\\s+0 tests successful\\s+\\]");
     }
 }

@@ -1,0 +1,180 @@
+package org.qubesstorage.migrate;
+
+import com.github.difflib.DiffUtils;
+import com.github.difflib.UnifiedDiffUtils;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+import org.qubesstorage.copy.SparseCopier;
+import org.qubesstorage.facade.DomainStorage;
+import org.qubesstorage.facade.Locked;
+import org.qubesstorage.facade.RunningState;
+import org.qubesstorage.facade.StorageHost;
+import org.qubesstorage.host.DriverRegistry;
+import org.qubesstorage.host.HostDriverContext;
+import org.qubesstorage.host.PoolFactory;
+import org.qubesstorage.host.PoolRegistry;
+import org.qubesstorage.spi.Volume;
+import org.qubesstorage.xml.QubesXml;
+import org.qubesstorage.xml.QubesXmlFile;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code qvm-to-lvm demo}: builds a {@link SampleInstallation} and migrates it into a real thin
+ * pool, showing the plan, the progress, the verification (every new volume's content digest against
+ * its source's, and every domain's volumes started and stopped from the new qubes.xml) and the
+ * qubes.xml diff. Where this host has no device-mapper or is not root, it runs itself inside the
+ * project's test VM ({@code test-harness/vm/run-in-vm.sh}).
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Builds a sample Qubes installation and migrates it into a real thin pool (in the test VM if needed).")
+final class Demo implements Callable<Integer> {
+    @Option(names = "--direct", description = "Run here (needs root and device-mapper); do not boot the VM.")
+    boolean direct;
+
+    @Option(names = "--device", paramLabel = "DEV", description = "Use this empty disk as the LVM physical volume instead of a loop file.")
+    Path device;
+
+    @Option(names = "--work", paramLabel = "DIR", description = "Scratch directory (default: a new temporary one, removed afterwards).")
+    Path work;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter out = spec.commandLine().getOut();
+        if (!direct && !DemoLvm.available()) {
+            return inVm(out);
+        }
+        Path dir = work != null ? Files.createDirectories(work) : Files.createTempDirectory("qvm-to-lvm-demo-");
+        try (DemoLvm lvm = DemoLvm.create(dir, Optional.ofNullable(device))) {
+            return demo(out, dir, lvm);
+        } finally {
+            if (work == null) {
+                SampleInstallation.deleteTree(dir);
+            }
+        }
+    }
+
+    private int demo(PrintWriter out, Path dir, DemoLvm lvm) throws IOException {
+        out.println("== 1. A sample installation in " + dir + " (file pool, ext4 images with files)");
+        Path xml = SampleInstallation.build(dir.resolve("qubes"));
+        byte[] original = Files.readAllBytes(xml);
+        out.println("   thin pool for the target: " + lvm.vg() + "/" + lvm.thinPool() + " on " + lvm.pv());
+        out.flush();
+        String[] target = {"--qubes-xml", xml.toString(), "--vg", lvm.vg(), "--thin-pool", lvm.thinPool()};
+        out.println();
+        out.println("== 2. The plan (--dry-run)");
+        out.flush();
+        QvmToLvm.run(concat(target, "--all", "--dry-run"), out, spec.commandLine().getErr());
+        out.println();
+        out.println("== 3. The migration (--all --yes)");
+        out.flush();
+        int code = QvmToLvm.run(concat(target, "--all", "--yes"), out, spec.commandLine().getErr());
+        if (code != ExitCodes.DONE) {
+            out.println("The migration ended with exit code " + code);
+            return code;
+        }
+        out.println();
+        out.println("== 4. Verification, independent of the tool: content digests of each source image and its new LV");
+        QubesXml before = org.qubesstorage.xml.QubesXmlDocument.parse(new String(original, StandardCharsets.UTF_8), "before").model();
+        boolean allEqual = verify(out, before, xml);
+        out.println();
+        out.println("== 5. Every domain's volumes start and stop from the new qubes.xml");
+        startStop(out, xml);
+        out.println();
+        out.println("== 6. qubes.xml: what changed");
+        List<String> a = new String(original, StandardCharsets.UTF_8).lines().toList();
+        List<String> b = Files.readString(xml).lines().toList();
+        UnifiedDiffUtils.generateUnifiedDiff("qubes.xml.orig", "qubes.xml", a, DiffUtils.diff(a, b), 0).forEach(out::println);
+        out.println();
+        out.println("== 7. The thin pool now (lvs)");
+        out.println(lvm.lvs());
+        out.flush();
+        return allEqual ? ExitCodes.DONE : ExitCodes.PARTIAL;
+    }
+
+    private static boolean verify(PrintWriter out, QubesXml before, Path xml) {
+        SparseCopier copier = new SparseCopier();
+        QubesXml after = QubesXmlFile.load(xml).document().model();
+        Path root = xml.getParent();
+        boolean ok = true;
+        for (var d : before.domains()) {
+            for (var v : d.volumes().entrySet()) {
+                if (!"True".equals(v.getValue().get("save_on_stop"))) {
+                    continue;
+                }
+                Path src = root.resolve(v.getValue().get("vid") + ".img");
+                String newVid = after.domain(d.name()).orElseThrow().volumes().get(v.getKey()).get("vid");
+                Path lv = Path.of("/dev", newVid);
+                String s = copier.digestOf(src);
+                String t = copier.digestOf(lv);
+                boolean same = s.equals(t);
+                ok &= same;
+                out.printf("   %-12s %-8s %s  %s  %s%n", d.name(), v.getKey(), s.substring(0, 23) + "...", same ? "==" : "!=", lv);
+            }
+        }
+        out.println(ok ? "   every copy equals its source" : "   MISMATCH");
+        return ok;
+    }
+
+    private static void startStop(PrintWriter out, Path xml) throws IOException {
+        QubesXml model = QubesXmlFile.load(xml).document().model();
+        DriverRegistry drivers = DriverRegistry.load(Demo.class.getClassLoader(), Optional.empty());
+        PoolRegistry pools = new PoolRegistry(new PoolFactory(drivers, HostDriverContext.system(), Optional.empty()));
+        pools.load(model.pools());
+        Path run = Files.createTempDirectory("qvm-to-lvm-demo-run");
+        try {
+            StorageHost host = new StorageHost(model, pools, new RunningState(run));
+            for (String name : SampleInstallation.DOMAINS) {
+                DomainStorage ds = host.domain(name);
+                ds.start();
+                List<String> devices = new ArrayList<>();
+                ds.blockDevices().forEach(b -> devices.add(b.name() + "=" + b.path()));
+                ds.stop();
+                out.printf("   %-12s started and stopped: %s%n", name, String.join(" ", devices));
+            }
+        } finally {
+            SampleInstallation.deleteTree(run);
+        }
+    }
+
+    private static String[] concat(String[] a, String... b) {
+        return Stream.concat(Stream.of(a), Stream.of(b)).toArray(String[]::new);
+    }
+
+    /** Re-runs this demo inside the project's test VM, where device-mapper and root are available. */
+    private int inVm(PrintWriter out) throws IOException, InterruptedException {
+        Path home = Path.of(System.getProperty("qvm-to-lvm.home", "."));
+        Path harness = home.resolve("test-harness/vm/run-in-vm.sh");
+        if (!Files.isExecutable(harness)) {
+            throw ToolException.input("This host has no usable device-mapper (or this is not root), and the VM harness "
+                    + harness + " is not there; run the demo from the repository's ./qvm-to-lvm launcher");
+        }
+        out.println("This host has no usable device-mapper (or this is not root): running the demo inside the project's test VM");
+        out.println("(qemu, Debian's kernel, real device-mapper and lvm2). Its output appears when the VM stops, in about a minute.");
+        out.flush();
+        String java = ProcessHandle.current().info().command().orElse("java");
+        String cmd = java + " --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+                + " -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp '" + System.getProperty("java.class.path") + "' "
+                + QvmToLvm.class.getName() + " demo --direct --device /dev/vda";
+        Process p = new ProcessBuilder(harness.toString(), cmd, "3G").inheritIO().start();
+        return p.waitFor();
+    }
+
+    /** Starts and stops one volume under its lock, for embedding checks. */
+    static void cycle(Volume v) {
+        Locked.run(v, v::start);
+        Locked.run(v, v::stop);
+    }
+}

@@ -1,0 +1,157 @@
+package org.qubesstorage.migrate;
+
+import static java.util.Objects.requireNonNull;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.qubesstorage.linux.DurableFiles;
+
+/**
+ * The migration's journal beside qubes.xml: one JSON object per line, each fsynced before the step
+ * it announces (or after the step it confirms), so that after a crash or a kill at any instant
+ * {@code --resume} knows what is done and {@code --rollback} knows what to undo. A torn last line
+ * (killed mid-write) is ignored. The file is locked while a run uses it, so two runs cannot
+ * interleave.
+ */
+final class Journal implements AutoCloseable {
+    static final ObjectMapper JSON = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
+
+    /**
+     * One journal line.
+     *
+     * @param type   run, resume, pool-saving, xml-saving, xml-saved, import-started, copied, committed,
+     *               domain-failed, source-removed, source-kept, done, rollback-started, rolled-back
+     * @param sha256 for xml-saving/xml-saved: the SHA-256 of the qubes.xml that save writes
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    record Entry(String type, String time, String domain, String volume, String detail, String sha256, Long pid,
+            MigrationPlan plan, String backup, Boolean removeSource, Boolean fsAware, VolumeResult result) {
+        static Entry of(String type) {
+            return new Entry(type, Instant.now().toString(), null, null, null, null, null, null, null, null, null, null);
+        }
+
+        Entry domain(String d) {
+            return new Entry(type, time, d, volume, detail, sha256, pid, plan, backup, removeSource, fsAware, result);
+        }
+
+        Entry volume(String v) {
+            return new Entry(type, time, domain, v, detail, sha256, pid, plan, backup, removeSource, fsAware, result);
+        }
+
+        Entry detail(String d) {
+            return new Entry(type, time, domain, volume, d, sha256, pid, plan, backup, removeSource, fsAware, result);
+        }
+
+        Entry sha256(String s) {
+            return new Entry(type, time, domain, volume, detail, s, pid, plan, backup, removeSource, fsAware, result);
+        }
+
+        Entry withPid() {
+            return new Entry(type, time, domain, volume, detail, sha256, ProcessHandle.current().pid(), plan, backup,
+                    removeSource, fsAware, result);
+        }
+
+        Entry result(VolumeResult r) {
+            return new Entry(type, time, domain, volume, detail, sha256, pid, plan, backup, removeSource, fsAware, r);
+        }
+    }
+
+    private final Path path;
+    private final FileChannel channel;
+    private final FileLock lock;
+
+    private Journal(Path path, FileChannel channel, FileLock lock) {
+        this.path = path;
+        this.channel = channel;
+        this.lock = lock;
+    }
+
+    /** Opens (creating if needed) and locks {@code path}; refuses if another run holds it. */
+    static Journal open(Path path) {
+        requireNonNull(path, "path");
+        try {
+            boolean created = !Files.exists(path);
+            FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            FileLock lock = ch.tryLock();
+            if (lock == null) {
+                ch.close();
+                throw ToolException.input("Another qvm-to-lvm run is using " + path + "; wait for it to finish");
+            }
+            if (created) {
+                DurableFiles.fsyncDirectory(path.toAbsolutePath().getParent());
+            }
+            return new Journal(path, ch, lock);
+        } catch (IOException e) {
+            throw ToolException.input("Cannot open the journal " + path + ": " + e.getMessage());
+        }
+    }
+
+    Path path() {
+        return path;
+    }
+
+    /** Appends {@code e} and makes it durable before returning. */
+    void append(Entry e) {
+        try {
+            byte[] line = (JSON.writeValueAsString(e) + "\n").getBytes(StandardCharsets.UTF_8);
+            ByteBuffer buf = ByteBuffer.wrap(line);
+            while (buf.hasRemaining()) {
+                channel.write(buf);
+            }
+            channel.force(false);
+        } catch (IOException ex) {
+            throw new ToolException(ExitCodes.PARTIAL, "Cannot write the journal " + path + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /** The entries of the journal at {@code path}; a torn last line is dropped, any other bad line refused. */
+    static List<Entry> read(Path path) {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(path, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw ToolException.input("Cannot read the journal " + path + ": " + e.getMessage());
+        }
+        List<Entry> entries = new ArrayList<>();
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            if (line.isBlank()) {
+                continue;
+            }
+            try {
+                entries.add(JSON.readValue(line, Entry.class));
+            } catch (JsonProcessingException e) {
+                if (i == lines.size() - 1) {
+                    break; // killed while writing it: the step it announced never started
+                }
+                throw ToolException.input("Journal " + path + " line " + (i + 1) + " is damaged: " + e.getOriginalMessage());
+            }
+        }
+        return entries;
+    }
+
+    @Override
+    public void close() {
+        try {
+            lock.release();
+            channel.close();
+        } catch (IOException e) {
+            // closing releases the lock anyway
+        }
+    }
+}

@@ -1,0 +1,24 @@
+package org.qubesstorage.migrate;
+
+/** A failure that ends the run with {@link #exitCode()}; the message names the domain, volume and cause. */
+public final class ToolException extends RuntimeException {
+    private final int exitCode;
+
+    public ToolException(int exitCode, String message) {
+        super(message);
+        this.exitCode = exitCode;
+    }
+
+    public ToolException(int exitCode, String message, Throwable cause) {
+        super(message, cause);
+        this.exitCode = exitCode;
+    }
+
+    public int exitCode() {
+        return exitCode;
+    }
+
+    static ToolException input(String message) {
+        return new ToolException(ExitCodes.INPUT, message);
+    }
+}
