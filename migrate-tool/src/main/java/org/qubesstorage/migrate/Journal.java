@@ -87,7 +87,12 @@ final class Journal implements AutoCloseable {
         try {
             boolean created = !Files.exists(path);
             FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
-            FileLock lock = ch.tryLock();
+            FileLock lock;
+            try {
+                lock = ch.tryLock();
+            } catch (java.nio.channels.OverlappingFileLockException e) {
+                lock = null; // held by this process already
+            }
             if (lock == null) {
                 ch.close();
                 throw ToolException.input("Another qvm-to-lvm run is using " + path + "; wait for it to finish");

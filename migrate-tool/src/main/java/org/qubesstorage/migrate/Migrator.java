@@ -18,7 +18,6 @@ import org.qubesstorage.copy.CopyRequest;
 import org.qubesstorage.copy.CopyResult;
 import org.qubesstorage.copy.SparseCopier;
 import org.qubesstorage.facade.Locked;
-import org.qubesstorage.facade.VolumeDefaults;
 import org.qubesstorage.migrate.MigrationPlan.Action;
 import org.qubesstorage.migrate.MigrationPlan.DomainPlan;
 import org.qubesstorage.migrate.MigrationPlan.VolumePlan;
@@ -376,40 +375,16 @@ final class Migrator {
         }
     }
 
-    /**
-     * A domain with a snapshot volume that still starts from {@code v}'s source: it records it as its
-     * source, or it is based on {@code d} and keeps its same-named snapshot volume in the source's pool.
-     */
+    /** A domain with a snapshot volume that still starts from {@code v}'s source. */
     private static Optional<String> stillUsedBy(org.qubesstorage.xml.QubesXml model, DomainPlan d, VolumePlan v) {
         for (DomainEntry o : model.domains()) {
-            if (o.name().equals(d.name())) {
-                continue;
-            }
             for (Map.Entry<String, Map<String, String>> e : o.volumes().entrySet()) {
-                Map<String, String> a = e.getValue();
-                VolumeDefaults.Defaults dflt = VolumeDefaults.forClass(o.klass()).getOrDefault(e.getKey(), VolumeDefaults.extra());
-                boolean snapshot = Optional.ofNullable(a.get("snap_on_start")).map("True"::equals).orElse(dflt.snapOnStart());
-                if (!snapshot || !v.sourcePool().equals(a.get("pool"))) {
-                    continue;
-                }
-                if (v.sourceVid().equals(a.get("source"))
-                        || !a.containsKey("source") && e.getKey().equals(v.name()) && basedOn(model, o, d.name())) {
+                if (Snapshots.startsFrom(model, o, e.getKey(), e.getValue(), d.name(), v.name(), v.sourcePool(), v.sourceVid())) {
                     return Optional.of(o.name());
                 }
             }
         }
         return Optional.empty();
-    }
-
-    private static boolean basedOn(org.qubesstorage.xml.QubesXml model, DomainEntry o, String template) {
-        Optional<String> t = o.template();
-        for (int i = 0; i < 32 && t.isPresent(); i++) {
-            if (t.get().equals(template)) {
-                return true;
-            }
-            t = model.domain(t.get()).flatMap(DomainEntry::template);
-        }
-        return false;
     }
 
     /** Deletes temporary qubes.xml files that killed runs (by pid) left beside it. */

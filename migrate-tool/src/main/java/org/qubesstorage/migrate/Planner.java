@@ -16,7 +16,6 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 import org.qubesstorage.facade.DomainStorage;
-import org.qubesstorage.facade.VolumeDefaults;
 import org.qubesstorage.migrate.MigrationPlan.Action;
 import org.qubesstorage.migrate.MigrationPlan.DomainPlan;
 import org.qubesstorage.migrate.MigrationPlan.SpaceCheck;
@@ -249,22 +248,11 @@ final class Planner {
         List<VolumePlan> copies = volumes.stream().filter(v -> v.action() == Action.COPY).toList();
         List<String> followers = new ArrayList<>();
         for (DomainEntry o : inst.model().domains()) {
-            if (o.name().equals(d.name())) {
-                continue;
-            }
             for (Map.Entry<String, Map<String, String>> e : o.volumes().entrySet()) {
                 Map<String, String> a = e.getValue();
-                VolumeDefaults.Defaults dflt = VolumeDefaults.forClass(o.klass()).getOrDefault(e.getKey(), VolumeDefaults.extra());
-                boolean snapshot = Optional.ofNullable(a.get("snap_on_start")).map("True"::equals).orElse(dflt.snapOnStart());
-                boolean save = Optional.ofNullable(a.get("save_on_stop")).map("True"::equals).orElse(dflt.saveOnStop());
-                if (!snapshot || save) {
-                    continue;
-                }
                 for (VolumePlan c : copies) {
                     boolean recorded = a.containsKey("source");
-                    boolean follows = c.sourcePool().equals(a.get("pool")) && (recorded ? c.sourceVid().equals(a.get("source"))
-                            : e.getKey().equals(c.name()) && basedOn(o, d.name()));
-                    if (!follows) {
+                    if (!Snapshots.startsFrom(inst.model(), o, e.getKey(), a, d.name(), c.name(), c.sourcePool(), c.sourceVid())) {
                         continue;
                     }
                     String why = runningReason(o.name(), List.of());
@@ -274,15 +262,9 @@ final class Planner {
                     }
                     long size = Optional.ofNullable(a.get("size")).map(Long::parseLong).orElse(c.size());
                     String vid = targetVid(o, e.getKey(), size);
-                    Map<String, String> orig = new LinkedHashMap<>();
-                    orig.put("pool", a.get("pool"));
-                    orig.put("vid", a.get("vid"));
-                    if (recorded) {
-                        orig.put("source", a.get("source"));
-                    }
                     volumes.add(new VolumePlan(e.getKey(), Action.REPOINT, "snapshot of " + d.name() + "'s " + c.name()
                             + ": moves with it", VolumeType.SNAPSHOT.name(), a.get("pool"), a.get("vid"), null, size, 0, vid,
-                            size, !"False".equals(a.get("rw")), attrs(vid, recorded ? c.targetVid() : null), orig, o.name()));
+                            size, !"False".equals(a.get("rw")), attrs(vid, recorded ? c.targetVid() : null), originals(a, recorded), o.name()));
                     followers.add(o.name() + ":" + e.getKey());
                 }
             }
@@ -292,17 +274,6 @@ final class Planner {
                     + " pool, so their entries move with " + d.name() + " in the same qubes.xml save (they hold no data)");
         }
         return null;
-    }
-
-    private boolean basedOn(DomainEntry o, String template) {
-        Optional<String> t = o.template();
-        for (int i = 0; i < 32 && t.isPresent(); i++) {
-            if (t.get().equals(template)) {
-                return true;
-            }
-            t = inst.model().domain(t.get()).flatMap(DomainEntry::template);
-        }
-        return false;
     }
 
     private Optional<String> movedVid(Volume src) {

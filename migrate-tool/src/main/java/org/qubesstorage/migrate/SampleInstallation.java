@@ -27,22 +27,37 @@ public final class SampleInstallation {
 
     /** Builds the installation under {@code dir} (created) and returns its qubes.xml. */
     public static Path build(Path dir) {
+        return build(dir, 1);
+    }
+
+    /**
+     * Builds the installation with every image {@code divisor} times smaller (at least 16 MiB) and
+     * at most 1 MiB of files per image when divided: the same domains and volumes, for tests that
+     * migrate it many times.
+     */
+    public static Path build(Path dir, int divisor) {
         try {
             Files.createDirectories(dir);
             Path root = dir.toAbsolutePath();
-            image(root, "vm-templates/debian-12/root", 512, TEMPLATE, "root", 6);
-            image(root, "vm-templates/debian-12/private", 128, TEMPLATE, "private", 1);
-            image(root, "appvms/work/private", 256, "work", "private", 4);
-            image(root, "appvms/default-dvm/private", 128, "default-dvm", "private", 2);
-            image(root, "appvms/standalone/root", 384, "standalone", "root", 5);
-            image(root, "appvms/standalone/private", 128, "standalone", "private", 3);
+            int[] sizes = {512, 128, 256, 128, 384, 128};
+            int[] data = {6, 1, 4, 2, 5, 3};
+            for (int i = 0; i < sizes.length; i++) {
+                sizes[i] = Math.max(16, sizes[i] / divisor);
+                data[i] = divisor > 1 ? 1 : data[i];
+            }
+            image(root, "vm-templates/debian-12/root", sizes[0], TEMPLATE, "root", data[0]);
+            image(root, "vm-templates/debian-12/private", sizes[1], TEMPLATE, "private", data[1]);
+            image(root, "appvms/work/private", sizes[2], "work", "private", data[2]);
+            image(root, "appvms/default-dvm/private", sizes[3], "default-dvm", "private", data[3]);
+            image(root, "appvms/standalone/root", sizes[4], "standalone", "root", data[4]);
+            image(root, "appvms/standalone/private", sizes[5], "standalone", "private", data[5]);
             Path kernel = Files.createDirectories(root.resolve("vm-kernels/6.12.0-1"));
             for (String f : List.of("vmlinuz", "initramfs", "modules.img")) {
                 Files.writeString(kernel.resolve(f), "sample " + f + "\n");
             }
             Files.createDirectories(root.resolve("appvms/disp42"));
             Path xml = root.resolve("qubes.xml");
-            Files.writeString(xml, qubesXml(root), StandardCharsets.UTF_8);
+            Files.writeString(xml, qubesXml(root, sizes), StandardCharsets.UTF_8);
             return xml;
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -101,7 +116,7 @@ public final class SampleInstallation {
         }
     }
 
-    private static String qubesXml(Path root) {
+    private static String qubesXml(Path root, int[] mib) {
         String gib10 = Long.toString(10L << 30);
         String v = """
                         <volume name="%s" pool="%s" vid="%s" revisions_to_keep="%s" rw="%s" save_on_stop="%s" snap_on_start="%s"%s%s/>
@@ -121,29 +136,29 @@ public final class SampleInstallation {
         sb.append(domain("domain-0", "AdminVM", "dom0", 0, null, ""));
         String kernel = v.formatted("kernel", "linux-kernel", "6.12.0-1", "0", "False", "False", "False", "", "");
         sb.append(domain("domain-1", "TemplateVM", TEMPLATE, 1, null,
-                v.formatted("root", "varlibqubes", "vm-templates/debian-12/root", "1", "True", "True", "False", size(512), "")
-                + v.formatted("private", "varlibqubes", "vm-templates/debian-12/private", "1", "True", "True", "False", size(128), "")
+                v.formatted("root", "varlibqubes", "vm-templates/debian-12/root", "1", "True", "True", "False", size(mib[0]), "")
+                + v.formatted("private", "varlibqubes", "vm-templates/debian-12/private", "1", "True", "True", "False", size(mib[1]), "")
                 + v.formatted("volatile", "varlibqubes", "vm-templates/debian-12/volatile", "0", "True", "False", "False", " size=\"" + gib10 + "\"", "")
                 + kernel));
         sb.append(domain("domain-2", "AppVM", "work", 2, TEMPLATE,
-                v.formatted("root", "varlibqubes", "appvms/work/root", "0", "True", "False", "True", size(512), " source=\"vm-templates/debian-12/root\"")
-                + v.formatted("private", "varlibqubes", "appvms/work/private", "1", "True", "True", "False", size(256), "")
+                v.formatted("root", "varlibqubes", "appvms/work/root", "0", "True", "False", "True", size(mib[0]), " source=\"vm-templates/debian-12/root\"")
+                + v.formatted("private", "varlibqubes", "appvms/work/private", "1", "True", "True", "False", size(mib[2]), "")
                 + v.formatted("volatile", "varlibqubes", "appvms/work/volatile", "0", "True", "False", "False", " size=\"" + gib10 + "\"", "")
                 + kernel));
         sb.append(domain("domain-3", "AppVM", "default-dvm", 3, TEMPLATE,
-                v.formatted("root", "varlibqubes", "appvms/default-dvm/root", "0", "True", "False", "True", size(512), " source=\"vm-templates/debian-12/root\"")
-                + v.formatted("private", "varlibqubes", "appvms/default-dvm/private", "1", "True", "True", "False", size(128), "")
+                v.formatted("root", "varlibqubes", "appvms/default-dvm/root", "0", "True", "False", "True", size(mib[0]), " source=\"vm-templates/debian-12/root\"")
+                + v.formatted("private", "varlibqubes", "appvms/default-dvm/private", "1", "True", "True", "False", size(mib[3]), "")
                 + v.formatted("volatile", "varlibqubes", "appvms/default-dvm/volatile", "0", "True", "False", "False", " size=\"" + gib10 + "\"", "")
                 + kernel).replace("<property name=\"qid\">3</property>",
                         "<property name=\"qid\">3</property>\n        <property name=\"template_for_dispvms\">True</property>"));
         sb.append(domain("domain-4", "DispVM", "disp42", 4, "default-dvm",
-                v.formatted("root", "varlibqubes", "appvms/disp42/root", "0", "True", "False", "True", size(512), " source=\"vm-templates/debian-12/root\"")
-                + v.formatted("private", "varlibqubes", "appvms/disp42/private", "0", "True", "False", "True", size(128), " source=\"appvms/default-dvm/private\"")
+                v.formatted("root", "varlibqubes", "appvms/disp42/root", "0", "True", "False", "True", size(mib[0]), " source=\"vm-templates/debian-12/root\"")
+                + v.formatted("private", "varlibqubes", "appvms/disp42/private", "0", "True", "False", "True", size(mib[3]), " source=\"appvms/default-dvm/private\"")
                 + v.formatted("volatile", "varlibqubes", "appvms/disp42/volatile", "0", "True", "False", "False", " size=\"" + gib10 + "\"", "")
                 + kernel));
         sb.append(domain("domain-5", "StandaloneVM", "standalone", 5, null,
-                v.formatted("root", "varlibqubes", "appvms/standalone/root", "1", "True", "True", "False", size(384), "")
-                + v.formatted("private", "varlibqubes", "appvms/standalone/private", "1", "True", "True", "False", size(128), "")
+                v.formatted("root", "varlibqubes", "appvms/standalone/root", "1", "True", "True", "False", size(mib[4]), "")
+                + v.formatted("private", "varlibqubes", "appvms/standalone/private", "1", "True", "True", "False", size(mib[5]), "")
                 + v.formatted("volatile", "varlibqubes", "appvms/standalone/volatile", "0", "True", "False", "False", " size=\"" + gib10 + "\"", "")
                 + kernel));
         sb.append("  </domains>\n</qubes>\n");

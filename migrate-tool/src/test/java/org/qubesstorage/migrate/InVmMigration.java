@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.qubesstorage.host.ExecCommandRunner;
@@ -21,6 +22,15 @@ import org.qubesstorage.spi.Command;
 @DisplayName("qvm-to-lvm into a real LVM thin pool (in the VM)")
 public class InVmMigration extends MigrationScenarios {
     private static final ExecCommandRunner COMMANDS = new ExecCommandRunner();
+
+    /** Every scenario starts from an empty volume group (LV names are VG-wide, so leftovers would conflict). */
+    @AfterEach
+    void removeLeftoverVolumes() {
+        for (String lv : targetVolumes(null)) {
+            COMMANDS.run(Command.of("lvm", "lvremove", "-q", "-f", "--", "qtest/" + lv));
+        }
+        assertThat(targetVolumes(null)).isEmpty();
+    }
 
     @Override
     List<String> targetArgs() {
@@ -50,6 +60,16 @@ public class InVmMigration extends MigrationScenarios {
     @Override
     Path targetData(Path qubesXml, String vid) {
         return Path.of("/dev", vid);
+    }
+
+    @Override
+    int killSampleDivisor() {
+        return 8; // under TCG every volume's verification reads all of the new LV back
+    }
+
+    @Override
+    int directRollbackEvery() {
+        return 11; // every point is resumed and then rolled back; two are also rolled back straight after the kill
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.util.concurrent.TimeUnit;
 
 /** Runs the tool in this JVM or as its own process (which a test can kill at a checkpoint). */
 record ToolRun(int exitCode, String stdout, String stderr) {
+
     static ToolRun inProcess(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -33,7 +34,8 @@ record ToolRun(int exitCode, String stdout, String stderr) {
 
     /** Runs the tool as a process to its end, with checkpoint tracing; returns the checkpoints passed. */
     static List<String> traced(String... args) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(javaCommand("trace", args)).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        java.nio.file.Path out = java.nio.file.Files.createTempFile("qvm-to-lvm-traced", ".out");
+        Process p = new ProcessBuilder(javaCommand("trace", args)).redirectOutput(out.toFile()).start();
         List<String> points = new ArrayList<>();
         StringBuilder all = new StringBuilder();
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
@@ -45,8 +47,9 @@ record ToolRun(int exitCode, String stdout, String stderr) {
             }
         }
         if (!p.waitFor(10, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            throw new AssertionError("traced run failed (" + p.exitValue() + "):\n" + all);
+            throw new AssertionError("traced run failed (" + p.exitValue() + "):\n" + java.nio.file.Files.readString(out) + all);
         }
+        java.nio.file.Files.delete(out);
         return points;
     }
 

@@ -44,6 +44,11 @@ public final class TestVm {
      * root), asserts that the VM run succeeded and returns the launcher's output.
      */
     public static String runClasses(String setup, List<String> classes, String disks) throws Exception {
+        return runClasses(setup, classes, disks, 900);
+    }
+
+    /** {@link #runClasses(String, List, String)} with a time limit for the VM, in seconds. */
+    public static String runClasses(String setup, List<String> classes, String disks, int timeoutSeconds) throws Exception {
         Path target = Path.of("target").toAbsolutePath();
         Path reports = Files.createDirectories(target.resolve("vm-reports"));
         String java = ProcessHandle.current().info().command().orElse("java");
@@ -58,11 +63,14 @@ public final class TestVm {
         ProcessBuilder pb = new ProcessBuilder(HARNESS.toString(), cmd.toString(), disks).redirectErrorStream(true);
         pb.environment().put("VM_RW_DIR", target.toString());
         pb.environment().put("VM_CACHE", target.resolve("vm-cache").toString());
+        pb.environment().put("VM_TIMEOUT", Integer.toString(timeoutSeconds));
+        // Two vCPUs: qemu's multi-threaded TCG runs them on both host cores (JIT, lvm and copies overlap).
+        pb.environment().putIfAbsent("VM_SMP", "2");
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
-        if (!p.waitFor(20, TimeUnit.MINUTES)) {
+        if (!p.waitFor(timeoutSeconds + 120L, TimeUnit.SECONDS)) {
             p.destroy();
-            throw new AssertionError("the VM run did not finish in 20 minutes:\n" + out);
+            throw new AssertionError("the VM run did not finish in " + timeoutSeconds + " s:\n" + out);
         }
         System.out.println(out);
         assertThat(p.exitValue()).as("VM run exit code; output:\n" + out).isZero();

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# The VM half of migrate-bench.sh: /dev/vda becomes the thin pool, /dev/vdb an ext4 file system
+# holding the source file pool (images made as copy-bench.sh makes them, divided by DIV).
+set -euo pipefail
+: "${RUNS:?}" "${DIV:?}" "${JAVA:?}" "${CP:?}"
+GiB=$((1 << 30)); MiB=$((1 << 20))
+pvcreate -q /dev/vda >/dev/null; vgcreate -q qb /dev/vda >/dev/null
+lvcreate -q --type thin-pool -L 20G -n tpool qb >/dev/null
+mkfs.ext4 -q /dev/vdb; mkdir -p /src; mount /dev/vdb /src
+D=/src/qubes; mkdir -p "$D"
+img() { mkdir -p "$D/appvms/bench-$1"; echo "$D/appvms/bench-$1/private.img"; }
+echo "Preparing images (sizes divided by $DIV) ..." >&2
+A=$(img a); truncate -s $((8 * GiB / DIV)) "$A"
+for i in $(seq 0 63); do dd if=/dev/urandom of="$A" bs=$((16 * MiB / DIV)) count=1 seek=$((i * 8)) conv=notrunc status=none; done
+B=$(img b); dd if=/dev/urandom of="$B" bs=$((16 * MiB / DIV)) count=256 status=none
+C=$(img c); dd if=/dev/zero of="$C" bs=$((16 * MiB / DIV)) count=512 status=none
+for i in $(seq 0 63); do dd if=/dev/urandom of="$C" bs=$((16 * MiB / DIV)) count=1 seek=$((i * 8 + 3)) conv=notrunc status=none; done
+DD=$(img d); truncate -s $((4 * GiB / DIV)) "$DD"; mkfs.ext4 -q -F "$DD"; mkdir -p /mnt/d; mount -o loop "$DD" /mnt/d
+for i in $(seq 1 24); do dd if=/dev/urandom of="/mnt/d/file$i" bs=$((16 * MiB / DIV)) count=4 status=none; done
+for i in $(seq 1 16); do rm "/mnt/d/file$i"; done
+umount /mnt/d; sync
+{
+  echo "<?xml version='1.0' encoding='utf-8'?>"
+  echo "<qubes>"
+  echo "  <pools>"
+  echo "    <pool name=\"varlibqubes\" dir_path=\"$D\" driver=\"file\" revisions_to_keep=\"1\"/>"
+  echo "  </pools>"
+  echo "  <properties><property name=\"default_pool\">varlibqubes</property></properties>"
+  echo "  <domains>"
+  q=10
+  for s in a b c d; do
+    size=$(stat -c %s "$D/appvms/bench-$s/private.img")
+    echo "    <domain id=\"domain-$q\" class=\"StandaloneVM\"><properties><property name=\"name\">bench-$s</property><property name=\"qid\">$q</property></properties>"
+    echo "      <volume-config><volume name=\"private\" pool=\"varlibqubes\" vid=\"appvms/bench-$s/private\" revisions_to_keep=\"1\" rw=\"True\" save_on_stop=\"True\" snap_on_start=\"False\" size=\"$size\"/></volume-config>"
+    echo "    </domain>"
+    q=$((q + 1))
+  done
+  echo "  </domains>"
+  echo "</qubes>"
+} > "$D/qubes.xml"
+
+now() { date +%s.%N; }
+drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
+pool_used() { lvs --noheadings --units b --nosuffix -o data_percent,lv_size qb/tpool | awk '{printf "%d", $1 * $2 / 100}'; }
+tool() { "$JAVA" --enable-native-access=ALL-UNNAMED -XX:+UseSerialGC -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" \
+    org.qubesstorage.migrate.QvmToLvm --qubes-xml "$D/qubes.xml" "$@"; }
+RES=/tmp/results; : > "$RES"
+record() { echo "$1 $2 $3 $4" >> "$RES"; }   # shape method seconds pool-bytes
+for run in $(seq 1 "$RUNS"); do
+  for s in a b c d; do
+    src="$D/appvms/bench-$s/private.img"; size=$(stat -c %s "$src")
+    base=$(pool_used)
+    for m in qemu-img dd tool $([ $s = d ] && echo tool-fs-aware); do
+      case $m in
+        qemu-img|dd)
+          lvcreate -q -T qb/tpool -V "${size}B" -n bench -ay -kn >/dev/null; drop; t0=$(now)
+          if [ $m = qemu-img ]; then qemu-img convert -n --target-is-zero -t none -W -O raw -f raw "$src" /dev/qb/bench
+          else dd if="$src" of=/dev/qb/bench bs=4M conv=sparse,fdatasync status=none; fi
+          t1=$(now); used=$(( $(pool_used) - base )); lvremove -q -f qb/bench >/dev/null ;;
+        tool|tool-fs-aware)
+          drop; t0=$(now)
+          tool --vg qb --thin-pool tpool bench-$s --yes $([ $m = tool-fs-aware ] && echo --fs-aware) > /tmp/tool.log 2>&1 \
+            || { cat /tmp/tool.log >&2; exit 1; }
+          t1=$(now); used=$(( $(pool_used) - base ))
+          tool --rollback > /dev/null 2>&1 ;;
+      esac
+      record "$s" "$m" "$(awk "BEGIN{print $t1 - $t0}")" "$used"
+      echo "run $run ($s) $m: $(awk "BEGIN{printf \"%.2f\", $t1 - $t0}") s, pool +$((used / MiB)) MiB" >&2
+    done
+  done
+done
+if [ "${KEEP_LOG:-}" ]; then cat /tmp/tool.log >&2; fi
+python3 - "$RES" <<'PY'
+import sys, statistics, collections
+rows = collections.defaultdict(list); used = {}
+for line in open(sys.argv[1]):
+    s, m, t, u = line.split(); rows[(s, m)].append(float(t)); used[(s, m)] = int(u)
+print("| shape | qemu-img s | dd s | qvm-to-lvm s | tool / qemu-img | tool / dd | pool data after: qemu-img / dd / tool |")
+print("|---|---|---|---|---|---|---|")
+for s in "abcd":
+    q = statistics.median(rows[(s, "qemu-img")]); d = statistics.median(rows[(s, "dd")])
+    for m in ("tool", "tool-fs-aware"):
+        if (s, m) not in rows: continue
+        t = statistics.median(rows[(s, m)])
+        mib = lambda k: "%.0f MiB" % (used[k] / 2**20)
+        print("| (%s)%s | %.2f | %.2f | %.2f | %.2f | %.2f | %s / %s / %s |" % (s, " fs-aware" if m != "tool" else "", q, d, t, t / q, t / d,
+              mib((s, "qemu-img")), mib((s, "dd")), mib((s, m))))
+PY
+umount /src

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Migrate benchmark ("migrate" row): the whole qvm-to-lvm tool, migrating one domain per image shape
+# (a)-(d) of copy-bench.sh from a file pool into an LVM thin pool, against qemu-img convert (best
+# flags) and dd conv=sparse into the same kind of fresh thin LVs, interleaved in the same run, in the
+# project's test VM (this host's kernel has no device-mapper). Caches are dropped before each copy.
+# Prints a Markdown table of medians with the ratios to qemu-img and the thin pool's data usage
+# after each copy.
+# Usage: bench/migrate-bench.sh [RUNS=3] [DIVISOR=1]   (DIVISOR scales the images down, e.g. 4)
+# Needs what .ci/run installs (qemu-system-x86, linux-image-amd64, lvm2, busybox-static, ...).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+RUNS=${1:-3}
+DIV=${2:-1}
+if [ ! -f migrate-tool/target/classpath.txt ]; then
+    mvn -q -B install -DskipTests -pl migrate-tool -am
+fi
+CP="$PWD/migrate-tool/target/migrate-tool-0.1.0-SNAPSHOT.jar:$(cat migrate-tool/target/classpath.txt)"
+JAVA=$(ls -d /usr/lib/jvm/*25*/bin/java 2>/dev/null | head -1)
+export VM_SMP=${VM_SMP:-2} VM_MEM=${VM_MEM:-3G} VM_TIMEOUT=${VM_TIMEOUT:-5400}
+exec test-harness/vm/run-in-vm.sh "RUNS=$RUNS DIV=$DIV JAVA='$JAVA' CP='$CP' bash '$PWD/bench/migrate-bench-vm.sh'" 24G,16G

@@ -1,0 +1,63 @@
+package org.qubesstorage.migrate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+@DisplayName("The migration journal")
+class JournalTest {
+    @TempDir
+    Path dir;
+
+    private static MigrationPlan plan() {
+        return new MigrationPlan("R4", "/x/qubes.xml", "abc", "vm-pool", null, List.of(),
+                new MigrationPlan.SpaceCheck(0, 0, null, null, null, null));
+    }
+
+    @Test
+    @DisplayName("replays what each step reached; a line torn by a kill is ignored")
+    void replay() throws IOException {
+        Path p = dir.resolve("j");
+        try (Journal j = Journal.open(p)) {
+            j.append(new Journal.Entry("run", "t", null, null, null, null, 7L, plan(), "/x/b.bak", true, false, null));
+            j.append(Journal.Entry.of("import-started").domain("work").volume("private"));
+            j.append(Journal.Entry.of("committed").domain("work").volume("private")
+                    .result(new VolumeResult("work", "private", 10, 5, 5, 1, "sha256:00", "ALL_DATA", null)));
+            j.append(Journal.Entry.of("xml-saving").domain("work").sha256("feed"));
+            j.append(Journal.Entry.of("import-started").domain("sys").volume("root"));
+        }
+        Files.writeString(p, "{\"type\":\"committed\",\"dom", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+        JournalState s = JournalState.replay(Journal.read(p), p);
+        assertThat(s.plan()).isEqualTo(plan());
+        assertThat(s.removeSource()).isTrue();
+        assertThat(s.pids()).containsExactly(7L);
+        assertThat(s.started()).containsExactlyInAnyOrder("work/private", "sys/root");
+        assertThat(s.committed()).containsOnlyKeys("work/private");
+        assertThat(s.saving()).isEqualTo(Map.of("work", "feed"));
+        assertThat(s.saved()).isEmpty();
+        assertThat(s.lastWrittenSha()).contains("feed");
+        assertThat(s.finished()).isFalse();
+    }
+
+    @Test
+    @DisplayName("a damaged line before the last one is refused with its line number; a second run cannot take the lock")
+    void damaged() throws IOException {
+        Path p = dir.resolve("j");
+        try (Journal j = Journal.open(p)) {
+            j.append(new Journal.Entry("run", "t", null, null, null, null, 7L, plan(), null, false, false, null));
+            assertThatThrownBy(() -> Journal.open(p)).isInstanceOf(ToolException.class).hasMessageContaining("Another qvm-to-lvm run");
+        }
+        Files.writeString(p, "garbage\n{\"type\":\"done\"}\n", StandardOpenOption.APPEND);
+        assertThatThrownBy(() -> Journal.read(p)).isInstanceOf(ToolException.class).hasMessageContaining("line 2 is damaged");
+    }
+}
