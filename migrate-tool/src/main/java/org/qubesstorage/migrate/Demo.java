@@ -14,14 +14,12 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.qubesstorage.copy.SparseCopier;
 import org.qubesstorage.facade.DomainStorage;
-import org.qubesstorage.facade.Locked;
 import org.qubesstorage.facade.RunningState;
 import org.qubesstorage.facade.StorageHost;
 import org.qubesstorage.host.DriverRegistry;
 import org.qubesstorage.host.HostDriverContext;
 import org.qubesstorage.host.PoolFactory;
 import org.qubesstorage.host.PoolRegistry;
-import org.qubesstorage.spi.Volume;
 import org.qubesstorage.xml.QubesXml;
 import org.qubesstorage.xml.QubesXmlFile;
 import picocli.CommandLine;
@@ -168,13 +166,9 @@ final class Demo implements Callable<Integer> {
         String cmd = java + " --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
                 + " -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp '" + System.getProperty("java.class.path") + "' "
                 + QvmToLvm.class.getName() + " demo --direct --device /dev/vda";
-        Process p = new ProcessBuilder(harness.toString(), cmd, "3G").inheritIO().start();
+        ProcessBuilder pb = new ProcessBuilder(harness.toString(), cmd, "3G").inheritIO();
+        pb.environment().putIfAbsent("VM_SMP", "2");
+        Process p = pb.start();
         return p.waitFor();
-    }
-
-    /** Starts and stops one volume under its lock, for embedding checks. */
-    static void cycle(Volume v) {
-        Locked.run(v, v::start);
-        Locked.run(v, v::stop);
     }
 }

@@ -17,7 +17,7 @@ import org.qubesstorage.spi.Command;
 /**
  * The migration scenarios into a real LVM thin pool, run by {@link MigrateInVmIT} inside the test
  * VM (the name keeps surefire and failsafe on the host from running it). The VM's command made
- * volume group {@code qtest} with thin pools {@code tpool} (2 GiB) and {@code tiny} (12 MiB).
+ * volume group {@code qtest} with thin pools {@code tpool} (2 GiB) and {@code tiny} (8 MiB).
  */
 @DisplayName("qvm-to-lvm into a real LVM thin pool (in the VM)")
 public class InVmMigration extends MigrationScenarios {
@@ -60,6 +60,11 @@ public class InVmMigration extends MigrationScenarios {
     @Override
     Path targetData(Path qubesXml, String vid) {
         return Path.of("/dev", vid);
+    }
+
+    @Override
+    int sampleDivisor() {
+        return 4; // under TCG every volume's verification reads all of the new LV back
     }
 
     @Override

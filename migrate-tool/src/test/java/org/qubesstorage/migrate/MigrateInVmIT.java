@@ -15,7 +15,7 @@ class MigrateInVmIT {
     @DisplayName("end to end, kill test, hostile corpus, legacy file, space refusal and running domains pass on real lvm2")
     void migration() throws Exception {
         TestVm.assumeAvailable();
-        TestVm.runClasses(TestVm.MAKE_VG + "lvcreate -q --type thin-pool -L 12M -n tiny qtest\n",
+        TestVm.runClasses(TestVm.MAKE_VG + "lvcreate -q --type thin-pool -L 8M -n tiny qtest\n",
                 List.of(InVmMigration.class.getName()), "4G", 1500);
     }
 }

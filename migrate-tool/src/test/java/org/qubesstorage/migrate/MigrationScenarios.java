@@ -56,10 +56,15 @@ abstract class MigrationScenarios {
     /** Where a target volume's data can be read. */
     abstract Path targetData(Path qubesXml, String vid);
 
+    /** How much smaller than the demo's the scenarios' installation is. */
+    int sampleDivisor() {
+        return 1;
+    }
+
     @BeforeAll
     void buildPristine() throws IOException {
         pristine = Files.createTempDirectory("qvm-to-lvm-pristine-");
-        prepare(SampleInstallation.build(pristine));
+        prepare(SampleInstallation.build(pristine, sampleDivisor()));
     }
 
     @AfterAll
