@@ -91,7 +91,7 @@ class PluginIsolationIT {
         List<String> problems = registry.problems().stream().map(LoadProblem::toString).toList();
         assertThat(problems).hasSize(6);
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("fixture-again", "driver name fixture", "already provided"));
-        assertThat(problems).anySatisfy(p -> assertThat(p).contains("future-spi", "supports SPI version [7, 9]", "implements version 1"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("future-spi", "supports SPI version [7, 9]", "implements version " + org.qubesstorage.spi.SpiVersion.CURRENT));
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("no-deps", "NoClassDefFoundError", "commons/lang3"));
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("broken.jar", "org.example.DoesNotExist"));
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("empty", "holds no jar"));
