@@ -9,6 +9,7 @@ import java.time.ZoneOffset;
 import java.util.Map;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.qubesstorage.facade.Locked;
 import org.qubesstorage.host.HostDriverContext;
 import org.qubesstorage.spi.DomainRef;
 import org.qubesstorage.spi.PoolConfig;
@@ -33,14 +34,6 @@ class LvmCallCountTest {
                 new HostDriverContext(lvm, CLOCK, Path.of("/tmp")));
     }
 
-    private static void locked(Volume v, Runnable r) {
-        v.lock().lock();
-        try {
-            r.run();
-        } finally {
-            v.lock().unlock();
-        }
-    }
 
     private static void row(String work, long ours, long upstream) {
         System.out.printf("lvm calls | %-52s | ours %3d | upstream %3d%n", work, ours, upstream);
@@ -69,31 +62,31 @@ class LvmCallCountTest {
         SimulatedLvm lvm = new SimulatedLvm("qubes_dom0", "vm-pool", 100 * GIB);
         ThinPool p = pool(lvm);
         Volume tplRoot = p.initVolume(VolumeSpec.origin(new DomainRef("fedora", true), "root", 10 * GIB));
-        locked(tplRoot, tplRoot::create);
+        Locked.run(tplRoot, tplRoot::create);
         Volume root = p.initVolume(VolumeSpec.snapshot(new DomainRef("work", false), "root", tplRoot, true));
         Volume priv = p.initVolume(VolumeSpec.origin(new DomainRef("work", false), "private", 2 * GIB));
         Volume vol = p.initVolume(VolumeSpec.volatileVolume(new DomainRef("work", false), "volatile", 10 * GIB));
-        locked(priv, priv::create);
+        Locked.run(priv, priv::create);
         // Steady state: the private volume already has its one revision, so a commit prunes one.
-        locked(priv, priv::start);
-        locked(priv, priv::stop);
+        Locked.run(priv, priv::start);
+        Locked.run(priv, priv::stop);
         assertThat(priv.revisions()).hasSize(1);
 
         long before = lvm.lvmLaunches();
         for (Volume v : new Volume[] {root, priv, vol}) {
-            locked(v, v::start);
+            Locked.run(v, v::start);
         }
         long start = lvm.lvmLaunches() - before;
         before = lvm.lvmLaunches();
         for (Volume v : new Volume[] {root, priv, vol}) {
-            locked(v, v::stop);
+            Locked.run(v, v::stop);
         }
         long stop = lvm.lvmLaunches() - before;
 
         before = lvm.lvmLaunches();
         Volume clone = p.initVolume(VolumeSpec.origin(new DomainRef("work2", false), "private", 2 * GIB));
-        locked(clone, clone::create);
-        locked(clone, () -> clone.importVolume(priv));
+        Locked.run(clone, clone::create);
+        Locked.run(clone, () -> clone.importVolume(priv));
         long cloneCount = lvm.lvmLaunches() - before;
 
         // Upstream start: root clone+lvs, private clone+lvs, volatile create+lvs (its remove of a

@@ -13,6 +13,7 @@ import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.qubesstorage.facade.Locked;
 import org.qubesstorage.host.HostDriverContext;
 import org.qubesstorage.spi.DomainRef;
 import org.qubesstorage.spi.ErrorCode;
@@ -66,18 +67,10 @@ class ThinDriverTest {
         pool = newPool(Map.of());
     }
 
-    private static void locked(Volume v, Runnable r) {
-        v.lock().lock();
-        try {
-            r.run();
-        } finally {
-            v.lock().unlock();
-        }
-    }
 
     private Volume origin(String vm) {
         Volume v = pool.initVolume(VolumeSpec.origin(new DomainRef(vm, false), "private", 2 * GIB));
-        locked(v, v::create);
+        Locked.run(v, v::create);
         return v;
     }
 
@@ -89,7 +82,7 @@ class ThinDriverTest {
         assertThat(lvm.lvs).containsKey("vm-work-private");
         assertThat(lvm.commands.getLast()).containsExactly("lvm", "lvcreate", "--thin", "--setactivationskip=n",
                 "--activate=y", "--name=vm-work-private", "--virtualsize=2147483648B", "--", "qubes_dom0/vm-pool");
-        locked(v, v::start);
+        Locked.run(v, v::start);
         assertThat(v.blockDevice().orElseThrow().path()).isEqualTo(Path.of("/dev/mapper/qubes_dom0-vm--work--private--snap"));
         assertThat(lvm.commands.getLast()).containsExactly("lvm", "lvcreate", "--setactivationskip=n", "--activate=y",
                 "--snapshot", "--name=vm-work-private-snap", "--", "qubes_dom0/vm-work-private");
@@ -107,13 +100,13 @@ class ThinDriverTest {
     @DisplayName("stop commits in the crash-safe order: current to -<ts>-back, -snap to current, prune last")
     void commitOrder() {
         Volume v = origin("work");
-        locked(v, v::start);
-        locked(v, v::stop);
+        Locked.run(v, v::start);
+        Locked.run(v, v::stop);
         clock.now = clock.now.plusSeconds(60);
-        locked(v, v::start);
+        Locked.run(v, v::start);
         lvm.commands.clear();
         clock.now = clock.now.plusSeconds(60);
-        locked(v, v::stop);
+        Locked.run(v, v::stop);
         long ts = clock.now.getEpochSecond();
         assertThat(lvm.commands).filteredOn(c -> c.get(0).equals("lvm")).extracting(c -> String.join(" ", c)).containsExactly(
                 "lvm lvrename -- qubes_dom0/vm-work-private qubes_dom0/vm-work-private-" + ts + "-back",
@@ -126,7 +119,7 @@ class ThinDriverTest {
     @DisplayName("a commit interrupted after the first rename: lookups fall back to the newest revision and the next stop finishes")
     void interruptedCommit() {
         Volume v = origin("work");
-        locked(v, v::start);
+        Locked.run(v, v::start);
         lvm.failNext = null;
         // Simulate a kill between the two renames: current already renamed, -snap still there.
         SimulatedLvm.Lv current = lvm.lvs.remove("vm-work-private");
@@ -137,9 +130,9 @@ class ThinDriverTest {
                 VolumeSpec.origin(new DomainRef("work", false), "private", 2 * GIB));
         assertThat(again.currentVid()).isEqualTo("qubes_dom0/vm-work-private-1000-back");
         assertThat(again.isDirty()).isTrue();
-        locked(again, again::start); // keeps the uncommitted -snap
+        Locked.run(again, again::start); // keeps the uncommitted -snap
         assertThat(lvm.lvs).containsKey("vm-work-private-snap");
-        locked(again, again::stop);
+        Locked.run(again, again::stop);
         assertThat(lvm.lvs).containsKeys("vm-work-private", "vm-work-private-1000-back").doesNotContainKey("vm-work-private-snap");
     }
 
@@ -157,13 +150,13 @@ class ThinDriverTest {
     @DisplayName("revert discards the current state and keeps the revision")
     void revert() {
         Volume v = origin("work");
-        locked(v, v::start);
-        locked(v, v::stop);
+        Locked.run(v, v::start);
+        Locked.run(v, v::stop);
         clock.now = clock.now.plusSeconds(5);
-        locked(v, v::start);
-        locked(v, v::stop);
+        Locked.run(v, v::start);
+        Locked.run(v, v::stop);
         String id = v.revisions().getLast().id();
-        locked(v, () -> v.revert(id));
+        Locked.run(v, () -> v.revert(id));
         assertThat(lvm.lvs.get("vm-work-private").origin()).isEqualTo("vm-work-private-" + id);
         assertThat(v.revisions()).extracting(Revision::id).contains(id);
     }
@@ -207,10 +200,10 @@ class ThinDriverTest {
         pool = newPool(Map.of("max_overprovisioning", "1.5"));
         for (int i = 0; i < 7; i++) {
             Volume v = pool.initVolume(VolumeSpec.origin(new DomainRef("vm" + i, false), "private", 20 * GIB));
-            locked(v, v::create);
+            Locked.run(v, v::create);
         }
         Volume v = pool.initVolume(VolumeSpec.origin(new DomainRef("vm8", false), "private", 20 * GIB));
-        assertThatThrownBy(() -> locked(v, v::create)).isInstanceOfSatisfying(StorageException.class, e -> {
+        assertThatThrownBy(() -> Locked.run(v, v::create)).isInstanceOfSatisfying(StorageException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.INSUFFICIENT_SPACE);
             assertThat(e.getMessage()).contains("over-provisioning limit of 1.5");
         });
@@ -221,7 +214,7 @@ class ThinDriverTest {
     void failureCleansUp() {
         Volume v = origin("work");
         lvm.failNext = "lvcreate";
-        assertThatThrownBy(() -> locked(v, v::start)).isInstanceOfSatisfying(StorageException.class, e -> {
+        assertThatThrownBy(() -> Locked.run(v, v::start)).isInstanceOfSatisfying(StorageException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.BACKEND_FAILURE);
             assertThat(e.commandFailure()).get().satisfies(f -> {
                 assertThat(f.exitCode()).isEqualTo(5);
@@ -243,12 +236,12 @@ class ThinDriverTest {
     @DisplayName("import_data creates -import, commits on success and removes it on failure")
     void importData() {
         Volume v = origin("work");
-        locked(v, () -> assertThat(v.importData(3 * GIB)).isEqualTo(Path.of("/dev/mapper/qubes_dom0-vm--work--private--import")));
-        locked(v, () -> v.importDataEnd(true));
+        Locked.run(v, () -> assertThat(v.importData(3 * GIB)).isEqualTo(Path.of("/dev/mapper/qubes_dom0-vm--work--private--import")));
+        Locked.run(v, () -> v.importDataEnd(true));
         assertThat(lvm.lvs.get("vm-work-private").size()).isEqualTo(3 * GIB);
         assertThat(v.revisions()).hasSize(1);
-        locked(v, () -> v.importData(GIB));
-        locked(v, () -> v.importDataEnd(false));
+        Locked.run(v, () -> v.importData(GIB));
+        Locked.run(v, () -> v.importDataEnd(false));
         assertThat(lvm.lvs).doesNotContainKey("vm-work-private-import");
         assertThat(lvm.lvs.get("vm-work-private").size()).isEqualTo(3 * GIB);
     }
@@ -258,7 +251,7 @@ class ThinDriverTest {
     void cheapClone() {
         Volume src = origin("work");
         Volume dst = origin("clone");
-        locked(dst, () -> dst.importVolume(src));
+        Locked.run(dst, () -> dst.importVolume(src));
         assertThat(lvm.lvs.get("vm-clone-private").origin()).isEqualTo("vm-work-private");
     }
 

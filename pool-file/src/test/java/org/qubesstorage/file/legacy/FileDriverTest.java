@@ -12,6 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qubesstorage.facade.Locked;
 import org.qubesstorage.spi.Capability;
 import org.qubesstorage.spi.DomainRef;
 import org.qubesstorage.spi.ErrorCode;
@@ -44,18 +45,10 @@ class FileDriverTest {
         pool.setup();
     }
 
-    private static void locked(Volume v, Runnable r) {
-        v.lock().lock();
-        try {
-            r.run();
-        } finally {
-            v.lock().unlock();
-        }
-    }
 
     private FileVolume origin(String vm, boolean template) {
         Volume v = pool.initVolume(VolumeSpec.origin(new DomainRef(vm, template), template ? "root" : "private", 16 * MIB));
-        locked(v, v::create);
+        Locked.run(v, v::create);
         return (FileVolume) v;
     }
 
@@ -68,7 +61,7 @@ class FileDriverTest {
         assertThat(pool.capabilities()).doesNotContain(Capability.REVERT, Capability.EXPORT_WHILE_RUNNING,
                 Capability.CHEAP_CLONE, Capability.ORIGIN_SNAPSHOT_VOLUMES);
         assertThatThrownBy(() -> pool.setRevisionsToKeep(2)).hasMessageContaining("maximum 1 volume revision");
-        assertThatThrownBy(() -> locked(v, () -> v.revert("old"))).isInstanceOfSatisfying(StorageException.class,
+        assertThatThrownBy(() -> Locked.run(v, () -> v.revert("old"))).isInstanceOfSatisfying(StorageException.class,
                 e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_SUPPORTED));
     }
 
@@ -76,7 +69,7 @@ class FileDriverTest {
     @DisplayName("starts an origin volume as snapshot-origin plus a persistent snapshot, with exact command lines")
     void startOrigin() {
         FileVolume v = origin("work", false);
-        locked(v, v::start);
+        Locked.run(v, v::start);
         String img = FileIdentity.of(v.image());
         String cow = FileIdentity.of(v.cow());
         long sectors = 16 * MIB / 512;
@@ -96,12 +89,12 @@ class FileDriverTest {
     @DisplayName("stop removes the devices, keeps the pre-start COW as the one revision and starts an empty one")
     void stopCommits() throws Exception {
         FileVolume v = origin("work", false);
-        locked(v, v::start);
+        Locked.run(v, v::start);
         // What dm-snapshot would have written: a header and one exception.
         writeCow(v.cow(), true);
         assertThat(v.isDirty()).isTrue();
         runner.commands.clear();
-        locked(v, v::stop);
+        Locked.run(v, v::stop);
         assertThat(runner.lines()).startsWith("dmsetup remove -- origin-" + FileIdentity.of(v.image()));
         assertThat(runner.lines()).anyMatch(l -> l.startsWith("dmsetup remove -- snapshot-"));
         assertThat(v.isDirty()).isFalse();
@@ -119,7 +112,7 @@ class FileDriverTest {
         assertThatThrownBy(v::export).isInstanceOfSatisfying(StorageException.class,
                 e -> assertThat(e.code()).isEqualTo(ErrorCode.DIRTY));
         byte[] before = Files.readAllBytes(v.cow());
-        locked(v, v::start);
+        Locked.run(v, v::start);
         assertThat(Files.readAllBytes(v.cow())).isEqualTo(before);
     }
 
@@ -140,8 +133,8 @@ class FileDriverTest {
     void snapshotVolume() {
         FileVolume tpl = origin("fedora", true);
         Volume root = pool.initVolume(VolumeSpec.snapshot(new DomainRef("work", false), "root", tpl, true));
-        locked(root, root::create);
-        locked(root, root::start);
+        Locked.run(root, root::create);
+        Locked.run(root, root::start);
         FileVolume r = (FileVolume) root;
         String tplSnap = "snapshot-" + FileIdentity.of(tpl.image()) + "-" + FileIdentity.of(tpl.cow());
         String stacked = tplSnap + "-" + FileIdentity.of(r.cow());
@@ -149,7 +142,7 @@ class FileDriverTest {
                 "dmsetup create --table 0 32768 snapshot /dev/loop0 /dev/loop1 P 256 -- " + tplSnap,
                 "dmsetup create --table 0 32768 snapshot " + mapper.resolve(tplSnap) + " /dev/loop2 P 256 -- " + stacked);
         assertThat(root.blockDevice().orElseThrow().path()).isEqualTo(mapper.resolve(stacked));
-        locked(root, root::stop);
+        Locked.run(root, root::stop);
         assertThat(mapper).as("the template is not running: its snapshot device goes too").isEmptyDirectory();
         assertThat(r.cow()).doesNotExist();
     }
@@ -158,9 +151,9 @@ class FileDriverTest {
     @DisplayName("resizing a running origin reloads the snapshot-origin table with the new length")
     void resizeRunning() {
         FileVolume v = origin("work", false);
-        locked(v, v::start);
+        Locked.run(v, v::start);
         runner.commands.clear();
-        locked(v, () -> v.resize(32 * MIB));
+        Locked.run(v, () -> v.resize(32 * MIB));
         assertThat(runner.lines()).containsExactly(
                 "dmsetup load --table 0 65536 snapshot-origin /dev/loop0 -- origin-" + FileIdentity.of(v.image()),
                 "dmsetup resume -- origin-" + FileIdentity.of(v.image()));
@@ -187,7 +180,7 @@ class FileDriverTest {
                 raf.readFully(back);
             }
             assertThat(back).isEqualTo(data);
-            assertThatThrownBy(() -> locked(v, v::start)).as("started while exported").isInstanceOfSatisfying(
+            assertThatThrownBy(() -> Locked.run(v, v::start)).as("started while exported").isInstanceOfSatisfying(
                     StorageException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.BUSY));
         } finally {
             v.exportEnd(exported);
@@ -198,11 +191,11 @@ class FileDriverTest {
     @DisplayName("with snapshots disabled the image itself is the device and no device-mapper is used")
     void snapshotsDisabled() {
         Volume v = pool.initVolume(VolumeSpec.origin(new DomainRef("work", false), "private", 16 * MIB).withRevisionsToKeep(-1));
-        locked(v, v::create);
-        locked(v, v::start);
+        Locked.run(v, v::create);
+        Locked.run(v, v::start);
         assertThat(runner.commands).isEmpty();
         assertThat(v.blockDevice().orElseThrow().path()).isEqualTo(((FileVolume) v).image());
-        locked(v, v::stop);
+        Locked.run(v, v::stop);
     }
 
     @Test

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.qubesstorage.facade.Locked;
 import org.qubesstorage.file.reflink.ReflinkDriver;
 import org.qubesstorage.host.ExecCommandRunner;
 import org.qubesstorage.host.HostDriverContext;
@@ -69,14 +70,6 @@ public class InVmLvmScenarios {
         return p;
     }
 
-    private static void locked(Volume v, Runnable r) {
-        v.lock().lock();
-        try {
-            r.run();
-        } finally {
-            v.lock().unlock();
-        }
-    }
 
     private static byte[] data(long seed) {
         byte[] b = new byte[65536];
@@ -106,31 +99,31 @@ public class InVmLvmScenarios {
         DomainRef d = new DomainRef("crash" + VMS.incrementAndGet(), false);
         Pool p = pool(new ExecCommandRunner(), InVmLvmKit.THIN_POOL, Map.of());
         Volume v = p.initVolume(VolumeSpec.origin(d, "private", 16 * MIB));
-        locked(v, v::create);
-        locked(v, v::start);
+        Locked.run(v, v::create);
+        Locked.run(v, v::start);
         write(v.blockDevice().orElseThrow().path(), data(1));
-        locked(v, v::stop);                   // one revision exists: the next commit also prunes
+        Locked.run(v, v::stop);                   // one revision exists: the next commit also prunes
         Thread.sleep(1100);                   // revision timestamps are in seconds
-        locked(v, v::start);
+        Locked.run(v, v::start);
         write(v.blockDevice().orElseThrow().path(), data(2));
 
         Pool dying = pool(new KillingRunner(steps), InVmLvmKit.THIN_POOL, Map.of());
         Volume same = dying.initVolume(VolumeSpec.origin(d, "private", 16 * MIB).withVid(v.vid()));
-        assertThatThrownBy(() -> locked(same, same::stop)).hasMessageContaining("simulated kill");
+        assertThatThrownBy(() -> Locked.run(same, same::stop)).hasMessageContaining("simulated kill");
 
         Pool after = pool(new ExecCommandRunner(), InVmLvmKit.THIN_POOL, Map.of());
         Volume recovered = after.initVolume(VolumeSpec.origin(d, "private", 16 * MIB).withVid(v.vid()));
         if (recovered.isDirty()) {
-            locked(recovered, recovered::start);
+            Locked.run(recovered, recovered::start);
             assertThat(read(recovered.blockDevice().orElseThrow().path())).as("uncommitted data after the kill").isEqualTo(data(2));
-            locked(recovered, recovered::stop);
+            Locked.run(recovered, recovered::stop);
         }
         assertThat(recovered.isDirty()).isFalse();
         Path exported = recovered.export();
         assertThat(read(exported)).isEqualTo(data(2));
         recovered.exportEnd(exported);
         assertThat(recovered.revisions()).hasSizeBetween(1, 2);
-        locked(recovered, recovered::remove);
+        Locked.run(recovered, recovered::remove);
     }
 
     @Test
@@ -138,8 +131,8 @@ public class InVmLvmScenarios {
     void nearlyFullPool() throws Exception {
         Pool small = pool(new ExecCommandRunner(), "small", Map.of());
         Volume filler = small.initVolume(VolumeSpec.origin(new DomainRef("filler", false), "private", 256 * MIB));
-        locked(filler, filler::create);
-        locked(filler, filler::start);
+        Locked.run(filler, filler::create);
+        Locked.run(filler, filler::start);
         byte[] chunk = new byte[(int) MIB];
         new Random(7).nextBytes(chunk);
         try (RandomAccessFile raf = new RandomAccessFile(filler.blockDevice().orElseThrow().path().toFile(), "rw")) {
@@ -150,14 +143,14 @@ public class InVmLvmScenarios {
         }
         Pool fresh = pool(new ExecCommandRunner(), "small", Map.of()); // reads the usage now
         Volume next = fresh.initVolume(VolumeSpec.origin(new DomainRef("late", false), "private", 16 * MIB));
-        assertThatThrownBy(() -> locked(next, next::create)).isInstanceOfSatisfying(StorageException.class, e -> {
+        assertThatThrownBy(() -> Locked.run(next, next::create)).isInstanceOfSatisfying(StorageException.class, e -> {
             assertThat(e.code()).isEqualTo(ErrorCode.INSUFFICIENT_SPACE);
             assertThat(e.getMessage()).contains(InVmLvmKit.VG + "/small", "data usage", "90.0 %");
         });
         String lvs = new ExecCommandRunner().run(Command.of("lvs", "--noheadings", "-o", "lv_name", InVmLvmKit.VG)).stdout();
         assertThat(lvs).doesNotContain("vm-late-private");
-        locked(filler, filler::stop);
-        locked(filler, filler::remove);
+        Locked.run(filler, filler::stop);
+        Locked.run(filler, filler::remove);
     }
 
     @Test
@@ -168,18 +161,18 @@ public class InVmLvmScenarios {
                 new HostDriverContext(new ExecCommandRunner(), Clock.systemUTC(), tmp.resolve("run")));
         files.setup();
         Volume src = files.initVolume(VolumeSpec.origin(new DomainRef("src", false), "private", 24 * MIB));
-        locked(src, src::create);
-        locked(src, src::start);
+        Locked.run(src, src::create);
+        Locked.run(src, src::start);
         write(src.blockDevice().orElseThrow().path(), data(3));
-        locked(src, src::stop);
+        Locked.run(src, src::stop);
         Pool p = pool(new ExecCommandRunner(), InVmLvmKit.THIN_POOL, Map.of());
         Volume dst = p.initVolume(VolumeSpec.origin(new DomainRef("dst", false), "private", 16 * MIB));
-        locked(dst, dst::create);
-        locked(dst, () -> dst.importVolume(src));
+        Locked.run(dst, dst::create);
+        Locked.run(dst, () -> dst.importVolume(src));
         assertThat(dst.size()).isEqualTo(24 * MIB);
         Path exported = dst.export();
         assertThat(read(exported)).isEqualTo(data(3));
         dst.exportEnd(exported);
-        locked(dst, dst::remove);
+        Locked.run(dst, dst::remove);
     }
 }
