@@ -17,9 +17,6 @@ import org.qubesstorage.facade.DomainStorage;
 import org.qubesstorage.facade.RunningState;
 import org.qubesstorage.facade.StorageHost;
 import org.qubesstorage.host.DriverRegistry;
-import org.qubesstorage.host.HostDriverContext;
-import org.qubesstorage.host.PoolFactory;
-import org.qubesstorage.host.PoolRegistry;
 import org.qubesstorage.xml.QubesXml;
 import org.qubesstorage.xml.QubesXmlFile;
 import picocli.CommandLine;
@@ -127,13 +124,10 @@ final class Demo implements Callable<Integer> {
     }
 
     private static void startStop(PrintWriter out, Path xml) throws IOException {
-        QubesXml model = QubesXmlFile.load(xml).document().model();
-        DriverRegistry drivers = DriverRegistry.load(Demo.class.getClassLoader(), Optional.empty());
-        PoolRegistry pools = new PoolRegistry(new PoolFactory(drivers, HostDriverContext.system(), Optional.empty()));
-        pools.load(model.pools());
         Path run = Files.createTempDirectory("qvm-to-lvm-demo-run");
         try {
-            StorageHost host = new StorageHost(model, pools, new RunningState(run));
+            StorageHost host = Installation.load(xml, Optional.empty(), DriverRegistry.load(Demo.class.getClassLoader(),
+                    Optional.empty()), new RunningState(run)).host();
             for (String name : SampleInstallation.DOMAINS) {
                 DomainStorage ds = host.domain(name);
                 ds.start();

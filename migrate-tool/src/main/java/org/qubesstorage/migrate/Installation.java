@@ -36,16 +36,21 @@ public final class Installation {
     private final PoolRegistry pools;
     private final StorageHost host;
 
-    private Installation(QubesXmlFile file, Path qubesDir, PoolFactory factory, PoolRegistry pools) {
+    private Installation(QubesXmlFile file, Path qubesDir, PoolFactory factory, PoolRegistry pools, RunningState running) {
         this.file = file;
         this.qubesDir = qubesDir;
         this.factory = factory;
         this.pools = pools;
-        this.host = new StorageHost(file.document().model(), pools, new RunningState(Path.of("/run/qubes")));
+        this.host = new StorageHost(file.document().model(), pools, running);
     }
 
     /** Loads {@code qubesXml} (throws {@code StorageException} with file:line:column if it is bad). */
     public static Installation load(Path qubesXml, Optional<Path> qubesDir, DriverRegistry drivers) {
+        return load(qubesXml, qubesDir, drivers, new RunningState(Path.of("/run/qubes")));
+    }
+
+    /** {@link #load(Path, Optional, DriverRegistry)} with the facade's running-state directory given (demo, tests). */
+    public static Installation load(Path qubesXml, Optional<Path> qubesDir, DriverRegistry drivers, RunningState running) {
         requireNonNull(qubesXml, "qubesXml");
         QubesXmlFile file = QubesXmlFile.load(qubesXml);
         Path dir = qubesDir.orElse(qubesXml.toAbsolutePath().getParent());
@@ -60,7 +65,7 @@ public final class Installation {
             remapped.add(attrs);
         }
         pools.load(remapped);
-        return new Installation(file, dir, factory, pools);
+        return new Installation(file, dir, factory, pools, running);
     }
 
     /** {@code recorded} with a leading {@code /var/lib/qubes} replaced by {@code qubesDir}. */

@@ -21,11 +21,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.qubesstorage.facade.DomainStorage;
 import org.qubesstorage.facade.RunningState;
-import org.qubesstorage.facade.StorageHost;
 import org.qubesstorage.host.DriverRegistry;
-import org.qubesstorage.host.HostDriverContext;
-import org.qubesstorage.host.PoolFactory;
-import org.qubesstorage.host.PoolRegistry;
 import org.qubesstorage.xml.QubesXml;
 import org.qubesstorage.xml.QubesXmlFile;
 
@@ -127,15 +123,12 @@ abstract class MigrationScenarios {
     }
 
     static void startAndStopAll(Path xml) throws IOException {
-        QubesXml model = QubesXmlFile.load(xml).document().model();
-        PoolRegistry pools = new PoolRegistry(new PoolFactory(DriverRegistry.load(MigrationScenarios.class.getClassLoader(),
-                Optional.empty()), HostDriverContext.system(), Optional.empty()));
-        pools.load(model.pools());
-        assertThat(pools.problems()).isEmpty();
         Path run = Files.createTempDirectory("qvm-run-");
-        StorageHost host = new StorageHost(model, pools, new RunningState(run));
+        Installation inst = Installation.load(xml, Optional.empty(),
+                DriverRegistry.load(MigrationScenarios.class.getClassLoader(), Optional.empty()), new RunningState(run));
+        assertThat(inst.pools().problems()).isEmpty();
         for (String name : SampleInstallation.DOMAINS) {
-            DomainStorage ds = host.domain(name);
+            DomainStorage ds = inst.host().domain(name);
             ds.start();
             assertThat(ds.blockDevices()).isNotEmpty();
             ds.stop();
