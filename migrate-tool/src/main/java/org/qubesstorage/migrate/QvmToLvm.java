@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.qubesstorage.copy.EngineWarmup;
 import org.qubesstorage.host.DriverRegistry;
 import org.qubesstorage.linux.DurableFiles;
 import org.qubesstorage.spi.StorageException;
@@ -142,6 +143,10 @@ public final class QvmToLvm implements Callable<Integer> {
     public Integer call() {
         out = new Output(spec.commandLine().getOut(), spec.commandLine().getErr(), json);
         checkUsage();
+        if (!dryRun) {
+            // Compiles the copy loops while the JVM reads qubes.xml and waits on LVM (see EngineWarmup).
+            EngineWarmup.start();
+        }
         DriverRegistry drivers = DriverRegistry.load(QvmToLvm.class.getClassLoader(), Optional.ofNullable(plugins));
         Installation inst = Installation.load(qubesXml, Optional.ofNullable(qubesDir), drivers);
         Path journal = journalPath != null ? journalPath : qubesXml.toAbsolutePath().getParent().resolve("qvm-to-lvm.journal");

@@ -32,7 +32,7 @@ class JournalTest {
             j.append(new Journal.Entry("run", "t", null, null, null, null, 7L, plan(), "/x/b.bak", true, false, null));
             j.append(Journal.Entry.of("import-started").domain("work").volume("private"));
             j.append(Journal.Entry.of("committed").domain("work").volume("private")
-                    .result(new VolumeResult("work", "private", 10, 5, 5, 1, "sha256:00", "ALL_DATA", null)));
+                    .result(new VolumeResult("work", "private", 10, 5, 5, 1, 0, "xxh3-128:00", "ALL_DATA", null)));
             j.append(Journal.Entry.of("xml-saving").domain("work").sha256("feed"));
             j.append(Journal.Entry.of("import-started").domain("sys").volume("root"));
         }

@@ -6,11 +6,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.qubesstorage.linux.SparseFiles;
+import org.qubesstorage.spi.StorageException;
 
 @DisplayName("The sparse copy engine, file to file")
 class SparseCopierTest {
@@ -53,6 +57,34 @@ class SparseCopierTest {
         assertThat(r.targetDigest()).contains(copier.digestOf(dst));
         SparseFiles.writeRandom(dst, 30L << 20, 10, 9);
         assertThat(copier.digestOf(dst)).isNotEqualTo(r.sourceDigest().get());
+    }
+
+    /**
+     * The target is damaged after the last cell was written and before the read-back: in written
+     * data, in the zeros the copy skipped inside a data extent, in the unaligned tail, and in a
+     * hole that shares a cell with data. Each must fail the copy.
+     */
+    @ParameterizedTest(name = "damage at byte {0}")
+    @ValueSource(longs = {5, (1L << 20) + 4096, (64L << 20) + 700, (22L << 20) + (3L << 20)})
+    @DisplayName("verification fails when the target does not read back as the source")
+    void verificationCatchesDamage(long offset) throws Exception {
+        Path src = source();
+        Path dst = dir.resolve("dst.img");
+        AtomicBoolean damaged = new AtomicBoolean();
+        CopyListener damage = (done, total) -> {
+            if (done == total && damaged.compareAndSet(false, true)) {
+                try {
+                    SparseFiles.writeRandom(dst, offset, 16, 42);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        };
+        assertThatThrownBy(() -> copier.copy(CopyRequest.of(src, dst).verified().withListener(damage)))
+                .isInstanceOf(StorageException.class)
+                .hasMessageContaining("Verification failed")
+                .hasMessageContaining(dst.toString());
+        assertThat(damaged).isTrue();
     }
 
     @Test
