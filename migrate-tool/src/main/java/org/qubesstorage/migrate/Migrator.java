@@ -257,7 +257,8 @@ final class Migrator {
             tv.lock().unlock();
         }
         VolumeResult result = new VolumeResult(d.name(), v.name(), r.logicalSize(), r.bytesExamined(), r.bytesWritten(),
-                r.elapsed().toMillis(), r.verifyElapsed().toMillis(), r.sourceDigest().orElseThrow(), r.modeUsed().name(), r.fallbackReason().orElse(null));
+                r.elapsed().toMillis(), r.verifyElapsed().toMillis(), r.sourceDigest().orElseThrow(), r.modeUsed().name(),
+                r.fallbackReason().orElse(null));
         progress.volumeDone("verified " + result.digest().substring(0, Math.min(19, result.digest().length())));
         journal.append(Journal.Entry.of("committed").domain(d.name()).volume(v.name()).result(result));
         Checkpoints.reach("committed " + label);

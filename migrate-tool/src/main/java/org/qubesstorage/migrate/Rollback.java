@@ -112,13 +112,13 @@ final class Rollback {
             if (copied == null || !exists(tv)) {
                 continue;
             }
+            if (!copied.digest().startsWith(SparseCopier.DIGEST_SCHEME)) {
+                return Optional.of("its volume " + v.name() + " was recorded with another digest (" + copied.digest()
+                        + ") by another build of the tool, so whether it changed since the copy cannot be told");
+            }
             Path p = tv.export();
             try {
                 devices.add(p);
-                if (!copied.digest().startsWith(SparseCopier.DIGEST_SCHEME)) {
-                    return Optional.of("its volume " + v.name() + " was recorded with another digest (" + copied.digest()
-                            + ") by another build of the tool, so whether it changed since the copy cannot be told");
-                }
                 String now = COPIER.digestOf(p);
                 if (!now.equals(copied.digest())) {
                     return Optional.of("its volume " + v.name() + " changed since it was copied (the domain was used after the move)");

@@ -36,7 +36,7 @@ public final class EngineWarmup {
      */
     public static void start() {
         if (Boolean.parseBoolean(System.getProperty("qubes.copy.warmup", "true")) && STARTED.compareAndSet(false, true)) {
-            Thread.ofPlatform().name("copy-engine-warmup").daemon().priority(Thread.MIN_PRIORITY).start(EngineWarmup::run);
+            Thread.ofPlatform().name("copy-engine-warmup").daemon().start(EngineWarmup::run);
         }
     }
 

@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  *       with O_DIRECT, so several writes are in flight. Platform threads, because native calls pin a
  *       virtual thread's carrier anyway.</li>
  *   <li>With verification, each cell's content is hashed (XXH3-128) in the same pass; the target's
- *       cells that hold source data are read back and hashed the same way, and a mismatch throws. In {@link CopyMode#FILESYSTEM_AWARE} mode
- *       the source digest is of the source with its free blocks read as zeros, which is exactly
+ *       cells that hold source data are read back and hashed the same way, and a mismatch throws.
+ *       In {@link CopyMode#FILESYSTEM_AWARE} mode the source digest is of the source with its free blocks read as zeros, which is exactly
  *       what the target must hold.</li>
  * </ul>
  */
@@ -119,10 +119,7 @@ public final class SparseCopier {
             whole.add(new Cells.Cell(c.index(), List.of(new Extent(c.start(), Math.min(c.start() + Cells.CELL, size)))));
         }
         try (NativeFile in = NativeFile.openRead(target)) {
-            CopyRequest readOnly = new CopyRequest(target, target, true, true, CopyMode.ALL_DATA, CopyListener.NONE, control);
-            Pass pass = new Pass(in, null, whole, (long) whole.size() * Cells.CELL, readOnly, size);
-            pass.run(threads);
-            return pass.digest.finish(size);
+            return hashCells(in, whole, (long) whole.size() * Cells.CELL, size, control);
         }
     }
 
@@ -133,11 +130,16 @@ public final class SparseCopier {
     public String digestOf(java.nio.file.Path path, long size, CopyControl control) {
         try (NativeFile in = NativeFile.openRead(path)) {
             List<Extent> extents = DataMap.of(in, size);
-            CopyRequest readOnly = new CopyRequest(path, path, true, true, CopyMode.ALL_DATA, CopyListener.NONE, control);
-            Pass pass = new Pass(in, null, Cells.split(extents), DataMap.total(extents), readOnly, size);
-            pass.run(threads);
-            return pass.digest.finish(size);
+            return hashCells(in, Cells.split(extents), DataMap.total(extents), size, control);
         }
+    }
+
+    /** Reads {@code cells} of {@code in} with the copy's workers, writing nothing, and returns their digest. */
+    private String hashCells(NativeFile in, List<Cells.Cell> cells, long total, long size, CopyControl control) {
+        CopyRequest readOnly = new CopyRequest(in.path(), in.path(), true, true, CopyMode.ALL_DATA, CopyListener.NONE, control);
+        Pass pass = new Pass(in, null, cells, total, readOnly, size);
+        pass.run(threads);
+        return pass.digest.finish(size);
     }
 
     /** A content digest of a whole file or device. */
