@@ -33,6 +33,11 @@ final class ContentDigest {
         if (Zeros.isZero(buffer, 0, length)) {
             return;
         }
+        addNonZeroCell(index, buffer, length);
+    }
+
+    /** Records cell {@code index}'s content, which the caller knows is not all zeros. */
+    void addNonZeroCell(long index, MemorySegment buffer, long length) {
         cellHashes.put(index, Hashing.xxh3_128().hashBytesTo128Bits(buffer, 0, length, SEGMENT_BYTES));
     }
 

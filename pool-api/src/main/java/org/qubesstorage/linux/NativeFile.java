@@ -59,6 +59,19 @@ public final class NativeFile implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens for reading with {@code O_DIRECT}, or without it where the file system refuses: check
+     * {@link #isDirect()}. Direct reads must use aligned offsets, lengths and buffers; a read
+     * reaching past the end of the file returns what there is.
+     */
+    public static NativeFile openReadDirect(Path path) {
+        try {
+            return open(path, Libc.O_RDONLY | Libc.O_DIRECT, 0, true);
+        } catch (DirectRefused e) {
+            return open(path, Libc.O_RDONLY, 0, false);
+        }
+    }
+
     private static final class DirectRefused extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
@@ -90,7 +103,7 @@ public final class NativeFile implements AutoCloseable {
         return path;
     }
 
-    /** Whether writes bypass the page cache (then offsets, lengths and buffers must be aligned). */
+    /** Whether I/O bypasses the page cache (then offsets, lengths and buffers must be aligned). */
     public boolean isDirect() {
         return direct;
     }

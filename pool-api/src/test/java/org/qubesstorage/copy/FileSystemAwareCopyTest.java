@@ -42,13 +42,17 @@ class FileSystemAwareCopyTest {
 
     /** A 64 MiB ext4 image holding three 6 MiB files, two of which are then deleted. */
     private Path ext4WithDeletedFiles() throws Exception {
+        return ext4WithDeletedFiles(4096);
+    }
+
+    private Path ext4WithDeletedFiles(int blockSize) throws Exception {
         assumeTrue(have("mkfs.ext4") && have("debugfs") && have("e2fsck"), "needs e2fsprogs");
         Path content = Files.createDirectories(dir.resolve("content"));
         for (int i = 1; i <= 3; i++) {
             SparseFiles.writeRandom(content.resolve("f" + i), 0, 6 << 20, i);
         }
         Path img = SparseFiles.create(dir.resolve("fs.img"), 64L << 20);
-        run("mkfs.ext4", "-q", "-F", "-b", "4096", "-d", content.toString(), img.toString());
+        run("mkfs.ext4", "-q", "-F", "-b", Integer.toString(blockSize), "-d", content.toString(), img.toString());
         run("debugfs", "-w", "-R", "rm /f1", img.toString());
         run("debugfs", "-w", "-R", "rm /f3", img.toString());
         return img;
@@ -71,6 +75,21 @@ class FileSystemAwareCopyTest {
         run("debugfs", "-R", "dump /f2 " + out, aware.toString());
         assertThat(Files.mismatch(out, dir.resolve("content/f2"))).isEqualTo(-1);
         assertThat(fs.verified()).isTrue();
+    }
+
+    @Test
+    @DisplayName("copies a 1 KiB-block ext4, whose used ranges are not aligned for direct reads, just as exactly")
+    void unalignedUsedRanges() throws Exception {
+        Path img = ext4WithDeletedFiles(1024);
+        Path aware = dir.resolve("aware.img");
+        CopyResult fs = copier.copy(CopyRequest.of(img, aware).withMode(CopyMode.FILESYSTEM_AWARE).verified());
+        assertThat(fs.modeUsed()).isEqualTo(CopyMode.FILESYSTEM_AWARE);
+        assertThat(fs.verified()).isTrue();
+        assertThat(fs.bytesWritten()).isLessThan(9L << 20);
+        run("e2fsck", "-fn", aware.toString());
+        Path out = dir.resolve("f2.out");
+        run("debugfs", "-R", "dump /f2 " + out, aware.toString());
+        assertThat(Files.mismatch(out, dir.resolve("content/f2"))).isEqualTo(-1);
     }
 
     @Test

@@ -87,6 +87,36 @@ class SparseCopierTest {
         assertThat(damaged).isTrue();
     }
 
+    @ParameterizedTest(name = "direct reads: {0}")
+    @ValueSource(booleans = {true, false})
+    @DisplayName("reads the same content through O_DIRECT as through the page cache")
+    void directAndBufferedReadsAgree(boolean direct) throws Exception {
+        Path src = source();
+        Path dst = dir.resolve("dst.img");
+        CopyResult r = new SparseCopier(3, direct).copy(CopyRequest.of(src, dst).verified());
+        assertThat(r.verified()).isTrue();
+        assertThat(Files.mismatch(src, dst)).isEqualTo(-1);
+        assertThat(r.sourceDigest()).contains(copier.digestOf(src));
+    }
+
+    @Test
+    @DisplayName("a preallocated source's zeros are not written, and its digest is that of the same content stored sparsely")
+    void preallocatedZeros() throws Exception {
+        Path src = dir.resolve("prealloc.img");
+        Files.write(src, new byte[32 << 20]); // 32 MiB of written zeros: all data, as far as SEEK_DATA knows
+        SparseFiles.writeRandom(src, (13L << 20) + (64 << 10), 1 << 20, 7);
+        Path sparse = SparseFiles.create(dir.resolve("sparse.img"), 32L << 20);
+        SparseFiles.writeRandom(sparse, (13L << 20) + (64 << 10), 1 << 20, 7);
+        Path dst = dir.resolve("dst.img");
+        CopyResult r = copier.copy(CopyRequest.of(src, dst).verified());
+        assertThat(r.verified()).isTrue();
+        assertThat(r.bytesExamined()).isEqualTo(32L << 20);
+        assertThat(r.bytesWritten()).isEqualTo(1L << 20);
+        assertThat(SparseFiles.allocated(dst)).isLessThanOrEqualTo((1L << 20) + (128 << 10));
+        assertThat(Files.mismatch(src, dst)).isEqualTo(-1);
+        assertThat(r.sourceDigest()).contains(copier.digestOf(sparse));
+    }
+
     @Test
     @DisplayName("replaces an existing target: its old data does not survive in the holes")
     void replacesTarget() throws Exception {
