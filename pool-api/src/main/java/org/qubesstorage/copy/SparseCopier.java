@@ -48,8 +48,9 @@ public final class SparseCopier {
      * off). Why on: a copy reads each byte once, so the page cache only costs (an extra copy of
      * every byte in the kernel, and evicting the cache other programs use). Measured in the
      * project's test VM, where the kernel's own work is emulated, a cold 512 MiB file read at
-     * 80 MB/s buffered and over 3 GB/s with O_DIRECT; the host figures are in the README's copy
-     * benchmark. The cost: a source that is hot in the page cache is read from the disk again.
+     * 80 MB/s buffered and over 3 GB/s with O_DIRECT (the README's copy benchmark on the host
+     * predates this and used buffered reads). The cost: a source that is hot in the page cache is
+     * read from the disk again.
      * Dirty cached pages are written back by the kernel before a direct read, so it never reads
      * stale data.
      */
