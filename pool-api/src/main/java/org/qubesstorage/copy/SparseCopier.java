@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class SparseCopier {
     private static final Logger LOG = LoggerFactory.getLogger(SparseCopier.class);
-    private static final int DIRECT_ALIGNMENT = 4096;
+    /** Offsets, lengths and buffers of O_DIRECT I/O are multiples of this (covers 512 and 4096 sectors). */
+    static final int DIRECT_ALIGNMENT = 4096;
 
     /** The prefix of the content digests this engine produces (see {@link #digestOf(java.nio.file.Path)}). */
     public static final String DIGEST_SCHEME = ContentDigest.SCHEME;
@@ -101,7 +102,7 @@ public final class SparseCopier {
                     LOG.info("Copying all data of {}: {}", request.source(), used.reason());
                 }
             }
-            Target target = Target.open(request.target(), size, request.targetIsZero());
+            CopyTarget target = CopyTarget.open(request.target(), size, request.targetIsZero());
             try {
                 target.zeroHoles(extents, size);
                 Pass pass = new Pass(request.source(), target, Cells.split(extents), DataMap.total(extents), request, size);
@@ -176,7 +177,7 @@ public final class SparseCopier {
     /** One pass over the cells by several workers: read, detect zeros, write, hash. */
     private static final class Pass {
         final java.nio.file.Path source;
-        final Target target;
+        final CopyTarget target;
         final List<Cells.Cell> cells;
         final long total;
         final CopyRequest request;
@@ -189,7 +190,7 @@ public final class SparseCopier {
         /** Per cell (by position in {@link #cells}): whether the copy wrote to the target there. Each slot has one writer. */
         final boolean[] wrote;
 
-        Pass(java.nio.file.Path source, Target target, List<Cells.Cell> cells, long total, CopyRequest request, long logicalSize) {
+        Pass(java.nio.file.Path source, CopyTarget target, List<Cells.Cell> cells, long total, CopyRequest request, long logicalSize) {
             this.logicalSize = logicalSize;
             this.source = source;
             this.target = target;
@@ -250,7 +251,7 @@ public final class SparseCopier {
                     NativeFile buffered = NativeFile.openRead(source);
                     NativeFile direct = directReads ? NativeFile.openReadDirect(source) : null) {
                 buffered.adviseSequential();
-                Reader reader = new Reader(buffered, direct != null && direct.isDirect() ? direct : null, logicalSize);
+                CellReader reader = new CellReader(buffered, direct != null && direct.isDirect() ? direct : null, logicalSize);
                 MemorySegment buffer = arena.allocate(Cells.CELL, DIRECT_ALIGNMENT);
                 int i;
                 while (failure.get() == null && (i = next.getAndIncrement()) < cells.size()) {
@@ -263,7 +264,7 @@ public final class SparseCopier {
         }
 
         /** Copies (or only hashes) one cell; returns whether anything was written to the target. */
-        private boolean process(Cells.Cell cell, MemorySegment buffer, Reader source) {
+        private boolean process(Cells.Cell cell, MemorySegment buffer, CellReader source) {
             long cellStart = cell.start();
             boolean hashing = request.verify();
             // The digest covers the whole cell (up to the end of the volume), gaps as zeros, so it
@@ -345,121 +346,6 @@ public final class SparseCopier {
         private void flush(MemorySegment buffer, long cellStart, long start, long end) {
             target.write(buffer.asSlice(start - cellStart), start, end - start);
             written.addAndGet(end - start);
-        }
-    }
-
-    /**
-     * One worker's read side: O_DIRECT for pieces that start aligned and are a whole number of
-     * blocks long or end at the end of the data (a direct read past the end returns what there
-     * is), buffered for any other piece.
-     */
-    private record Reader(NativeFile buffered, NativeFile direct, long logicalSize) {
-        long read(MemorySegment into, Extent piece) {
-            boolean aligned = piece.start() % DIRECT_ALIGNMENT == 0
-                    && (piece.length() % DIRECT_ALIGNMENT == 0 || piece.end() >= logicalSize);
-            if (direct == null || !aligned) {
-                return buffered.readFully(into, piece.length(), piece.start());
-            }
-            long blocks = (piece.length() + DIRECT_ALIGNMENT - 1) / DIRECT_ALIGNMENT * DIRECT_ALIGNMENT;
-            // past logicalSize only a device larger than the volume has more to give; those bytes
-            // lie beyond the cell's content and are neither written nor hashed
-            return Math.min(direct.readFully(into, blocks, piece.start()), piece.length());
-        }
-    }
-
-    /** The write side: an O_DIRECT descriptor for aligned runs, a buffered one for the rest. */
-    private static final class Target implements AutoCloseable {
-        final NativeFile direct;
-        final NativeFile buffered;
-        final boolean zeroGaps;
-
-        private Target(NativeFile direct, NativeFile buffered, boolean zeroGaps) {
-            this.direct = direct;
-            this.buffered = buffered;
-            this.zeroGaps = zeroGaps;
-        }
-
-        static Target open(java.nio.file.Path path, long size, boolean targetIsZero) {
-            boolean block;
-            if (Endpoint.exists(path)) {
-                block = Endpoint.of(path).blockDevice();
-            } else {
-                try (NativeFile created = NativeFile.create(path, 0600)) {
-                    created.truncate(size);
-                }
-                block = false;
-            }
-            NativeFile buffered = NativeFile.openReadWrite(path);
-            try {
-                if (block) {
-                    long deviceSize = buffered.blockDeviceSize();
-                    if (deviceSize < size) {
-                        throw new StorageException(ErrorCode.INSUFFICIENT_SPACE, "Target device " + path + " has "
-                                + deviceSize + " bytes, the source needs " + size);
-                    }
-                } else {
-                    // A file target is made all zeros by truncation: no gap ever needs writing.
-                    buffered.truncate(0);
-                    buffered.truncate(size);
-                }
-                NativeFile direct = NativeFile.openWriteDirect(path);
-                return new Target(direct, buffered, block && !targetIsZero);
-            } catch (RuntimeException e) {
-                buffered.close();
-                throw e;
-            }
-        }
-
-        void write(MemorySegment data, long offset, long length) {
-            boolean aligned = offset % DIRECT_ALIGNMENT == 0 && length % DIRECT_ALIGNMENT == 0;
-            (aligned && direct.isDirect() ? direct : buffered).writeFully(data, length, offset);
-        }
-
-        void zeroGap(long offset, long length) {
-            if (zeroGaps) {
-                zeroAligned(offset, offset + length);
-            }
-        }
-
-        /** On a target not known to be zero, zeroes what the copy will not write: the source's holes. */
-        void zeroHoles(List<Extent> extents, long size) {
-            if (!zeroGaps) {
-                return;
-            }
-            long pos = 0;
-            for (Extent e : extents) {
-                zeroAligned(pos, e.start());
-                pos = e.end();
-            }
-            zeroAligned(pos, size);
-        }
-
-        private void zeroAligned(long start, long end) {
-            long alignedEnd = end - end % 512;
-            if (alignedEnd > start) {
-                buffered.zeroOut(start, alignedEnd - start);
-            }
-            if (alignedEnd < end && end > start) {
-                // The device's last partial sector: plain zero bytes.
-                try (Arena arena = Arena.ofConfined()) {
-                    long from = Math.max(start, alignedEnd);
-                    buffered.writeFully(arena.allocate(end - from), end - from, from);
-                }
-            }
-        }
-
-        void sync() {
-            buffered.fdatasync();
-            direct.fdatasync();
-        }
-
-        @Override
-        public void close() {
-            try {
-                direct.close();
-            } finally {
-                buffered.close();
-            }
         }
     }
 }
