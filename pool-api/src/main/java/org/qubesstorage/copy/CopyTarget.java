@@ -10,8 +10,9 @@ import org.qubesstorage.spi.StorageException;
 
 /** The write side: an O_DIRECT descriptor for aligned runs, a buffered one for the rest. */
 final class CopyTarget implements AutoCloseable {
-    final NativeFile direct;
-    final NativeFile buffered;
+    private final NativeFile direct;
+    private final NativeFile buffered;
+    /** Whether gaps must be zeroed (a block device not known to read as zeros); then the copy also reads those cells back. */
     final boolean zeroGaps;
 
     private CopyTarget(NativeFile direct, NativeFile buffered, boolean zeroGaps) {
