@@ -32,12 +32,25 @@ public final class EngineWarmup {
 
     /**
      * Starts the warm-up once per JVM (later calls do nothing); returns at once.
-     * {@code -Dqubes.copy.warmup=false} turns it off.
+     * {@code -Dqubes.copy.warmup=false} turns it off. Where {@link NativeKernels} hash and scan
+     * natively it does nothing: there is nothing to compile ahead, and on a machine with one CPU the
+     * warm-up's own work would only delay the tool's start-up.
      */
     public static void start() {
-        if (Boolean.parseBoolean(System.getProperty("qubes.copy.warmup", "true")) && STARTED.compareAndSet(false, true)) {
+        if (Boolean.parseBoolean(System.getProperty("qubes.copy.warmup", "true")) && NativeKernels.get().isEmpty()) {
+            startThread();
+        }
+    }
+
+    /** The warm-up thread, once per JVM, whatever the hashing path (tests call this directly). */
+    static void startThread() {
+        if (STARTED.compareAndSet(false, true)) {
             Thread.ofPlatform().name("copy-engine-warmup").daemon().start(EngineWarmup::run);
         }
+    }
+
+    static boolean started() {
+        return STARTED.get();
     }
 
     private static void run() {

@@ -66,22 +66,64 @@ final class Libc {
             java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
     private static final Linker.Option CAPTURE = Linker.Option.captureCallState("errno");
 
-    private static final MethodHandle OPEN = bind("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
-            CAPTURE, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle CLOSE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE);
-    private static final MethodHandle PREAD = bind("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), CAPTURE);
-    private static final MethodHandle PWRITE = bind("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), CAPTURE);
-    private static final MethodHandle LSEEK = bind("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE);
-    private static final MethodHandle FALLOCATE = bind("fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE);
-    private static final MethodHandle FTRUNCATE = bind("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE);
-    private static final MethodHandle FSYNC = bind("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE);
-    private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE);
-    private static final MethodHandle IOCTL_LONG = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG),
-            CAPTURE, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle IOCTL_PTR = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
-            CAPTURE, Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle FADVISE = bind("posix_fadvise", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle STRERROR = bind("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    // Each function is bound on first use, in a holder class of its own: building a downcall handle
+    // is real work for the linker (in stack samples of qvm-to-lvm's start-up in the TCG test VM,
+    // without the AOT cache, about 2 s went to binding this class's functions), and a run needs only
+    // some of them. A static final in a holder is still a constant to the JIT.
+    private static final class Open {
+        static final MethodHandle HANDLE = bind("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+                CAPTURE, Linker.Option.firstVariadicArg(2));
+    }
+
+    private static final class Close {
+        static final MethodHandle HANDLE = bind("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE);
+    }
+
+    private static final class Pread {
+        static final MethodHandle HANDLE = bind("pread", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), CAPTURE);
+    }
+
+    private static final class Pwrite {
+        static final MethodHandle HANDLE = bind("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG), CAPTURE);
+    }
+
+    private static final class Lseek {
+        static final MethodHandle HANDLE = bind("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT), CAPTURE);
+    }
+
+    private static final class Fallocate {
+        static final MethodHandle HANDLE = bind("fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG), CAPTURE);
+    }
+
+    private static final class Ftruncate {
+        static final MethodHandle HANDLE = bind("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG), CAPTURE);
+    }
+
+    private static final class Fsync {
+        static final MethodHandle HANDLE = bind("fsync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE);
+    }
+
+    private static final class Fdatasync {
+        static final MethodHandle HANDLE = bind("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT), CAPTURE);
+    }
+
+    private static final class IoctlLong {
+        static final MethodHandle HANDLE = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG),
+                CAPTURE, Linker.Option.firstVariadicArg(2));
+    }
+
+    private static final class IoctlPtr {
+        static final MethodHandle HANDLE = bind("ioctl", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, ADDRESS),
+                CAPTURE, Linker.Option.firstVariadicArg(2));
+    }
+
+    private static final class Fadvise {
+        static final MethodHandle HANDLE = bind("posix_fadvise", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    }
+
+    private static final class Strerror {
+        static final MethodHandle HANDLE = bind("strerror", FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    }
 
     private static final ThreadLocal<MemorySegment> CAPTURED =
             ThreadLocal.withInitial(() -> Arena.global().allocate(CAPTURE_LAYOUT));
@@ -101,7 +143,7 @@ final class Libc {
 
     static String strerror(int errno) {
         try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment s = (MemorySegment) Strerror.HANDLE.invokeExact(errno);
             return s.reinterpret(1024).getString(0);
         } catch (Throwable t) {
             return "errno " + errno;
@@ -110,7 +152,7 @@ final class Libc {
 
     static int open(MemorySegment path, int flags, int mode) {
         try {
-            return (int) OPEN.invokeExact(CAPTURED.get(), path, flags, mode);
+            return (int) Open.HANDLE.invokeExact(CAPTURED.get(), path, flags, mode);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -118,7 +160,7 @@ final class Libc {
 
     static int close(int fd) {
         try {
-            return (int) CLOSE.invokeExact(CAPTURED.get(), fd);
+            return (int) Close.HANDLE.invokeExact(CAPTURED.get(), fd);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -126,7 +168,7 @@ final class Libc {
 
     static long pread(int fd, MemorySegment buf, long count, long offset) {
         try {
-            return (long) PREAD.invokeExact(CAPTURED.get(), fd, buf, count, offset);
+            return (long) Pread.HANDLE.invokeExact(CAPTURED.get(), fd, buf, count, offset);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -134,7 +176,7 @@ final class Libc {
 
     static long pwrite(int fd, MemorySegment buf, long count, long offset) {
         try {
-            return (long) PWRITE.invokeExact(CAPTURED.get(), fd, buf, count, offset);
+            return (long) Pwrite.HANDLE.invokeExact(CAPTURED.get(), fd, buf, count, offset);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -142,7 +184,7 @@ final class Libc {
 
     static long lseek(int fd, long offset, int whence) {
         try {
-            return (long) LSEEK.invokeExact(CAPTURED.get(), fd, offset, whence);
+            return (long) Lseek.HANDLE.invokeExact(CAPTURED.get(), fd, offset, whence);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -150,7 +192,7 @@ final class Libc {
 
     static int fallocate(int fd, int mode, long offset, long len) {
         try {
-            return (int) FALLOCATE.invokeExact(CAPTURED.get(), fd, mode, offset, len);
+            return (int) Fallocate.HANDLE.invokeExact(CAPTURED.get(), fd, mode, offset, len);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -158,7 +200,7 @@ final class Libc {
 
     static int ftruncate(int fd, long len) {
         try {
-            return (int) FTRUNCATE.invokeExact(CAPTURED.get(), fd, len);
+            return (int) Ftruncate.HANDLE.invokeExact(CAPTURED.get(), fd, len);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -166,7 +208,7 @@ final class Libc {
 
     static int fsync(int fd) {
         try {
-            return (int) FSYNC.invokeExact(CAPTURED.get(), fd);
+            return (int) Fsync.HANDLE.invokeExact(CAPTURED.get(), fd);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -174,7 +216,7 @@ final class Libc {
 
     static int fdatasync(int fd) {
         try {
-            return (int) FDATASYNC.invokeExact(CAPTURED.get(), fd);
+            return (int) Fdatasync.HANDLE.invokeExact(CAPTURED.get(), fd);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -185,7 +227,7 @@ final class Libc {
     /** posix_fadvise returns the error number instead of setting errno. */
     static int fadvise(int fd, long offset, long len, int advice) {
         try {
-            return (int) FADVISE.invokeExact(fd, offset, len, advice);
+            return (int) Fadvise.HANDLE.invokeExact(fd, offset, len, advice);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -193,7 +235,7 @@ final class Libc {
 
     static int ioctl(int fd, long request, long arg) {
         try {
-            return (int) IOCTL_LONG.invokeExact(CAPTURED.get(), fd, request, arg);
+            return (int) IoctlLong.HANDLE.invokeExact(CAPTURED.get(), fd, request, arg);
         } catch (Throwable t) {
             throw rethrow(t);
         }
@@ -201,7 +243,7 @@ final class Libc {
 
     static int ioctl(int fd, long request, MemorySegment arg) {
         try {
-            return (int) IOCTL_PTR.invokeExact(CAPTURED.get(), fd, request, arg);
+            return (int) IoctlPtr.HANDLE.invokeExact(CAPTURED.get(), fd, request, arg);
         } catch (Throwable t) {
             throw rethrow(t);
         }
