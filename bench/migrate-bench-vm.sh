@@ -43,11 +43,11 @@ now() { date +%s.%N; }
 drop() { sync; echo 3 > /proc/sys/vm/drop_caches; }
 # %.0f, not %d: Debian's mawk clamps %d at 2^31 - 1, which capped every figure at 2047 MiB
 pool_used() { lvs --noheadings --units b --nosuffix -o data_percent,lv_size qb/tpool | awk '{printf "%.0f", $1 * $2 / 100}'; }
-# The tool runs as users run it: through the launcher (QVM_TO_LVM_AOT=1 in the environment
-# benchmarks it with the JDK's AOT cache, which the launcher builds on its first real run).
+# The tool runs as users run it: through the launcher, with its AOT cache (built on its first real
+# run) unless QVM_TO_LVM_AOT=0 is in the environment.
 tool() { "$ROOT/qvm-to-lvm" --qubes-xml "$D/qubes.xml" "$@"; }
 # One untimed run first, so that no timed one pays for first reads of the JDK and the jars over 9p
-# (nor, with QVM_TO_LVM_AOT=1, for recording the AOT cache).
+# (nor for recording the AOT cache).
 tool --vg qb --thin-pool tpool bench-d --yes > /tmp/tool.log 2>&1 || { cat /tmp/tool.log >&2; exit 1; }
 tool --rollback > /tmp/rollback.log 2>&1 || { echo "rollback failed:"; cat /tmp/rollback.log; exit 1; } >&2
 RES=/tmp/results; : > "$RES"

@@ -6,7 +6,8 @@
 # Prints a Markdown table of medians with the ratios to qemu-img and the thin pool's data usage
 # after each copy.
 # Usage: bench/migrate-bench.sh [RUNS=3] [DIVISOR=1]   (DIVISOR scales the images down, e.g. 4)
-#        QVM_TO_LVM_AOT=1 bench/migrate-bench.sh ...    (the tool with the launcher's AOT cache)
+#        QVM_TO_LVM_AOT=0 bench/migrate-bench.sh ...    (the tool without the launcher's AOT cache)
+#        QVM_TO_LVM_JIT=full bench/migrate-bench.sh ... (with the JVM's tiered JIT instead of C1 only)
 # Needs what .ci/run installs (qemu-system-x86, linux-image-amd64, lvm2, busybox-static, ...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,4 +20,4 @@ fi
 # and then (measured: 6 SIGSEGVs at freshly patched compiled-method entries in 28 tool runs); the
 # VM tests avoid it with C1 only, which hashes at 44 MB/s there and would not measure the tool.
 export VM_SMP=${VM_SMP:-1} VM_MEM=${VM_MEM:-3G} VM_TIMEOUT=${VM_TIMEOUT:-5400}
-exec test-harness/vm/run-in-vm.sh "RUNS=$RUNS DIV=$DIV QVM_TO_LVM_AOT=${QVM_TO_LVM_AOT:-0} ROOT='$PWD' bash '$PWD/bench/migrate-bench-vm.sh'" 24G,16G
+exec test-harness/vm/run-in-vm.sh "RUNS=$RUNS DIV=$DIV QVM_TO_LVM_AOT=${QVM_TO_LVM_AOT:-1} QVM_TO_LVM_JIT=${QVM_TO_LVM_JIT:-} ROOT='$PWD' bash '$PWD/bench/migrate-bench-vm.sh'" 24G,16G
