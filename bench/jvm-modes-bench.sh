@@ -11,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-2}
 MIB=${2:-256}
-if [ ! -f migrate-tool/target/classpath.txt ]; then
+if [ ! -f migrate-tool/target/launch-classpath.txt ]; then   # what the launcher runs with, in the VM too
     mvn -q -B install -DskipTests -pl migrate-tool -am
 fi
 export VM_SMP=${VM_SMP:-1} VM_MEM=${VM_MEM:-3G} VM_TIMEOUT=${VM_TIMEOUT:-2400}

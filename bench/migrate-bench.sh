@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
 DIV=${2:-1}
-if [ ! -f migrate-tool/target/classpath.txt ]; then
+if [ ! -f migrate-tool/target/launch-classpath.txt ]; then   # what the launcher runs with, in the VM too
     mvn -q -B install -DskipTests -pl migrate-tool -am
 fi
 # Two vCPUs, as this machine has two cores, when the tool runs C1 only (the launcher's default where
