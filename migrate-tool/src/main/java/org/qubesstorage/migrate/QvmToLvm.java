@@ -106,6 +106,7 @@ public final class QvmToLvm implements Callable<Integer> {
     private final boolean terminal = System.console() != null && System.console().isTerminal();
 
     public static void main(String[] args) {
+        StartupPrefetch.start(); // first: it overlaps with picocli's set-up below
         int code = run(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8), new PrintWriter(System.err, true, StandardCharsets.UTF_8));
         System.exit(code);
     }

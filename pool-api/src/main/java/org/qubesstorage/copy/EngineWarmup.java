@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.qubesstorage.linux.NativeCalls;
 import org.qubesstorage.linux.NativeFile;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +41,26 @@ public final class EngineWarmup {
         if (Boolean.parseBoolean(System.getProperty("qubes.copy.warmup", "true")) && NativeKernels.get().isEmpty()) {
             startThread();
         }
+    }
+
+    /**
+     * Binds, on the calling thread, the native calls a copy makes: libc's (see {@link NativeCalls})
+     * and, where it loads, libxxhash's ({@link NativeKernels}). A tool runs this on a second thread
+     * as it starts, so that the binding overlaps with its start-up. Never throws: a call that cannot
+     * be bound fails later, at its first real use, with the cause.
+     *
+     * @return whether all of libc's calls were bound (libxxhash is optional either way)
+     */
+    public static boolean bindNatives() {
+        boolean bound = true;
+        try {
+            NativeCalls.bindAll();
+        } catch (Throwable t) {
+            LOG.debug("Binding libc ahead failed: {}", t.toString());
+            bound = false;
+        }
+        NativeKernels.get();
+        return bound;
     }
 
     /** The warm-up thread, once per JVM, whatever the hashing path (tests call this directly). */

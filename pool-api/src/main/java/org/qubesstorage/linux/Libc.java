@@ -11,6 +11,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.util.Objects;
 
 /**
  * The libc calls this package needs, bound once through {@link Linker} with {@code errno} captured
@@ -134,6 +135,19 @@ final class Libc {
         MemorySegment symbol = LINKER.defaultLookup().find(name)
                 .orElseThrow(() -> new UnsatisfiedLinkError("libc has no " + name));
         return LINKER.downcallHandle(symbol, fd, options);
+    }
+
+    /**
+     * Binds every function here except {@code strerror} (only errors need it) now, on the calling
+     * thread. Reading each holder's handle runs its initialiser once; a later first call then finds
+     * it bound. Throws what a failed binding throws (a libc without one of these functions).
+     */
+    static void bindAll() {
+        MethodHandle[] handles = {Open.HANDLE, Close.HANDLE, Pread.HANDLE, Pwrite.HANDLE, Lseek.HANDLE, Fallocate.HANDLE,
+            Ftruncate.HANDLE, Fsync.HANDLE, Fdatasync.HANDLE, IoctlLong.HANDLE, IoctlPtr.HANDLE, Fadvise.HANDLE};
+        for (MethodHandle h : handles) {
+            Objects.requireNonNull(h, "a libc binding");
+        }
     }
 
     /** errno as the last call through this class left it on this thread. */
