@@ -48,9 +48,7 @@ now() { date +%s.%N; }
 # have, and whether they were still cached depended on what ran before (dd's buffered passes evict
 # them). Measured in this VM (two vCPUs): `java -version` 2.8-4.8 s cold against 1.0-1.4 s warm,
 # the tool's dry run 7.0-8.4 s against 3.4-4.0 s, `qemu-img --version` 0.5-1.1 s against 0.1 s.
-libs() { ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// {print $3}'; }
-JAVA=$(for j in /usr/lib/jvm/*25*/bin/java; do [ -x "$j" ] && echo "$j" && break; done)
-JDK=${JAVA%/bin/java}
+. "$ROOT/bench/vm-program-files.sh"
 cold_data_warm_program() {   # $1: tool, qemu-img or dd
   sync; echo 3 > /proc/sys/vm/drop_caches
   case $1 in
@@ -66,14 +64,7 @@ tool() { "$ROOT/qvm-to-lvm" --qubes-xml "$D/qubes.xml" "$@"; }
 # One untimed run first, so that no timed one pays for recording the AOT cache.
 tool --vg qb --thin-pool tpool bench-d --yes > /tmp/tool.log 2>&1 || { cat /tmp/tool.log >&2; exit 1; }
 tool --rollback > /tmp/rollback.log 2>&1 || { echo "rollback failed:"; cat /tmp/rollback.log; exit 1; } >&2
-# The files the tool's runs read (a here-string, not <(...): the VM has no /dev/fd).
-TOOL_FILES=()
-while IFS= read -r f; do [ -f "$f" ] && TOOL_FILES+=("$f"); done <<< "$(
-  find "$JDK/lib" "$JDK/conf" "$JDK/bin/java" "$JDK/release" -type f ! -name src.zip ! -name ct.sym
-  printf '%s\n' "$ROOT/qvm-to-lvm" "$ROOT/migrate-tool/target/launch-classpath.txt"
-  tr ':' '\n' < "$ROOT/migrate-tool/target/launch-classpath.txt"; echo
-  ls "$ROOT"/migrate-tool/target/*.jar "$ROOT"/migrate-tool/target/qvm-to-lvm-*.aot* 2>/dev/null
-  command -v lvm; libs "$(command -v lvm)"; libs "$JAVA"; ls /usr/lib/x86_64-linux-gnu/libxxhash.so.0* 2>/dev/null)"
+tool_files   # after the first run: it may have recorded the AOT cache
 echo "Tool files warmed before each of its runs: ${#TOOL_FILES[@]}, $(cat "${TOOL_FILES[@]}" | wc -c) bytes" >&2
 RES=/tmp/results; : > "$RES"
 record() { echo "$1 $2 $3 $4" >> "$RES"; }   # shape method seconds pool-bytes
