@@ -48,14 +48,7 @@ now() { date +%s.%N; }
 # have, and whether they were still cached depended on what ran before (dd's buffered passes evict
 # them). Measured in this VM (two vCPUs): `java -version` 2.8-4.8 s cold against 1.0-1.4 s warm,
 # the tool's dry run 7.0-8.4 s against 3.4-4.0 s, `qemu-img --version` 0.5-1.1 s against 0.1 s.
-. "$ROOT/bench/vm-program-files.sh"
-cold_data_warm_program() {   # $1: tool, qemu-img or dd
-  sync; echo 3 > /proc/sys/vm/drop_caches
-  case $1 in
-    tool*) cat "${TOOL_FILES[@]}" > /dev/null ;;
-    *) local bin; bin=$(command -v "$1"); cat "$bin" $(libs "$bin") > /dev/null ;;
-  esac
-}
+. "$ROOT/bench/vm-program-files.sh"   # cold_data_warm_program, tool_files
 # %.0f, not %d: Debian's mawk clamps %d at 2^31 - 1, which capped every figure at 2047 MiB
 pool_used() { lvs --noheadings --units b --nosuffix -o data_percent,lv_size qb/tpool | awk '{printf "%.0f", $1 * $2 / 100}'; }
 # The tool runs as users run it: through the launcher, with its AOT cache (built on its first real

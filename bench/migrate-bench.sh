@@ -2,8 +2,8 @@
 # Migrate benchmark ("migrate" row): the whole qvm-to-lvm tool, migrating one domain per image shape
 # (a)-(d) of copy-bench.sh from a file pool into an LVM thin pool, against qemu-img convert (best
 # flags) and dd conv=sparse into the same kind of fresh thin LVs, interleaved in the same run, in the
-# project's test VM (this host's kernel has no device-mapper). The source image's cached pages
-# are evicted before each copy (the programs' own files stay cached: migrate-bench-vm.sh says why).
+# project's test VM (this host's kernel has no device-mapper). Before each timed run the page cache
+# is dropped and the program's own files are read back in (migrate-bench-vm.sh says why).
 # Prints a Markdown table of medians with the ratios to qemu-img and the thin pool's data usage
 # after each copy.
 # Usage: bench/migrate-bench.sh [RUNS=3] [DIVISOR=1]   (DIVISOR scales the images down, e.g. 4)

@@ -27,10 +27,10 @@ tool_files
 cat "${TOOL_FILES[@]}" $(command -v qemu-img) $(libs $(command -v qemu-img)) > /dev/null
 now() { date +%s.%N; }
 # protocol "drop": drop_caches, then the program's files read back; "evict": only the source's pages evicted
-prep() { sync; if [ $1 = drop ]; then echo 3 > /proc/sys/vm/drop_caches; if [ $2 = tool ]; then cat "${TOOL_FILES[@]}" > /dev/null; else cat $(command -v qemu-img) $(libs $(command -v qemu-img)) > /dev/null; fi
-  else dd if="$A" iflag=nocache count=0 status=none; blockdev --flushbufs /dev/vdb; fi
+prep() { if [ $1 = drop ]; then cold_data_warm_program $2
+  else sync; dd if="$A" iflag=nocache count=0 status=none; blockdev --flushbufs /dev/vdb; fi
   echo "   source cached: $(fincore --bytes --noheadings --output RES "$A" | tr -d ' ') free: $(awk '/MemFree/{print $2}' /proc/meminfo) kB cached: $(awk '/^Cached/{print $2}' /proc/meminfo) kB"; }
-q() { local size; size=$(stat -c %s "$A"); lvcreate -q -T qb/tpool -V "${size}B" -n bench -ay -kn >/dev/null; prep $1 qemu; local t0; t0=$(now)
+q() { local size; size=$(stat -c %s "$A"); lvcreate -q -T qb/tpool -V "${size}B" -n bench -ay -kn >/dev/null; prep $1 qemu-img; local t0; t0=$(now)
   qemu-img convert -n --target-is-zero -t none -W -O raw -f raw "$A" /dev/qb/bench; echo "qemu-img $1: $(awk "BEGIN{printf \"%.2f\", $(now) - $t0}") s"; lvremove -q -f qb/bench >/dev/null; }
 t() { prep $1 tool; local t0; t0=$(now); tool --vg qb --thin-pool tpool bench-a --yes > /tmp/run.log 2>&1 || cat /tmp/run.log
   echo "tool $1: $(awk "BEGIN{printf \"%.2f\", $(now) - $t0}") s  $(awk '$1 == "bench-a" && $9 ~ /s$/ && $10 ~ /s$/ {print "copy " $9 " verify " $10}' /tmp/run.log)"; tool --rollback > /tmp/rb.log 2>&1 || cat /tmp/rb.log; }
