@@ -20,8 +20,6 @@ import org.qubesstorage.host.DriverRegistry;
 import org.qubesstorage.xml.QubesXml;
 import org.qubesstorage.xml.QubesXmlFile;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
 
 /**
  * {@code qvm-to-lvm demo}: builds a {@link SampleInstallation} and migrates it into a real thin
@@ -30,24 +28,24 @@ import picocli.CommandLine.Option;
  * qubes.xml diff. Where this host has no device-mapper or is not root, it runs itself inside the
  * project's test VM ({@code test-harness/vm/run-in-vm.sh}).
  */
-@Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Builds a sample Qubes installation and migrates it into a real thin pool (in the test VM if needed).")
 final class Demo implements Callable<Integer> {
-    @Option(names = "--direct", description = "Run here (needs root and device-mapper); do not boot the VM.")
-    boolean direct;
+    // The options (ToolCommandLine declares and documents them).
+    private boolean direct;
+    private Path device;
+    private Path work;
+    private CommandLine commandLine;
 
-    @Option(names = "--device", paramLabel = "DEV", description = "Use this empty disk as the LVM physical volume instead of a loop file.")
-    Path device;
-
-    @Option(names = "--work", paramLabel = "DIR", description = "Scratch directory (default: a new temporary one, removed afterwards).")
-    Path work;
-
-    @CommandLine.Spec
-    CommandLine.Model.CommandSpec spec;
+    /** Called by {@link ToolCommandLine#create}: where the parsed options come from. */
+    void commandLine(CommandLine commandLine) {
+        this.commandLine = commandLine;
+    }
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter out = spec.commandLine().getOut();
+        direct = ToolCommandLine.flag(commandLine.getCommandSpec(), "--direct");
+        device = ToolCommandLine.value(commandLine.getCommandSpec(), "--device");
+        work = ToolCommandLine.value(commandLine.getCommandSpec(), "--work");
+        PrintWriter out = commandLine.getOut();
         if (!direct && !DemoLvm.available()) {
             return inVm(out);
         }
@@ -71,11 +69,11 @@ final class Demo implements Callable<Integer> {
         out.println();
         out.println("== 2. The plan (--dry-run)");
         out.flush();
-        QvmToLvm.run(concat(target, "--all", "--dry-run"), out, spec.commandLine().getErr());
+        QvmToLvm.run(concat(target, "--all", "--dry-run"), out, commandLine.getErr());
         out.println();
         out.println("== 3. The migration (--all --yes)");
         out.flush();
-        int code = QvmToLvm.run(concat(target, "--all", "--yes"), out, spec.commandLine().getErr());
+        int code = QvmToLvm.run(concat(target, "--all", "--yes"), out, commandLine.getErr());
         if (code != ExitCodes.DONE) {
             out.println("The migration ended with exit code " + code);
             return code;

@@ -147,6 +147,7 @@ final class Migrator {
         }
         QubesXmlDocument edited = file.document().withPool(plan.addedPool());
         save(file, edited, JournalState.POOL);
+        Phases.mark("pool added to qubes.xml");
     }
 
     /** Saves {@code edited} over {@code file}, journaling the intent with the SHA-256 it will have. */
@@ -223,6 +224,7 @@ final class Migrator {
         tv.lock().lock();
         try {
             Path dst = tv.importData(v.size());
+            Phases.mark("import into " + dst + " begun");
             boolean committed = false;
             try {
                 r = withSource(plan, d, v, src -> {
@@ -241,6 +243,7 @@ final class Migrator {
                             + ", copy " + r.targetDigest().orElse("?"), null);
                 }
                 Checkpoints.reach("verified " + label);
+                Phases.mark("copied and verified " + label);
                 tv.importDataEnd(true);
                 committed = true;
             } finally {
@@ -262,6 +265,7 @@ final class Migrator {
         progress.volumeDone("verified " + result.digest().substring(0, Math.min(19, result.digest().length())));
         journal.append(Journal.Entry.of("committed").domain(d.name()).volume(v.name()).result(result));
         Checkpoints.reach("committed " + label);
+        Phases.mark("committed " + label);
         return result;
     }
 
@@ -336,6 +340,7 @@ final class Migrator {
             }
         }
         save(file, doc, d.name());
+        Phases.mark("switched " + d.name());
     }
 
     private Map<String, Map<String, String>> legacyEntries(DomainPlan d) {

@@ -28,10 +28,15 @@ final class StartupPrefetch {
 
     /** Starts the thread and returns it at once; empty when {@code -Dqvm-to-lvm.prefetch=false} turns it off. */
     static Optional<Thread> start() {
-        if (!Boolean.parseBoolean(System.getProperty("qvm-to-lvm.prefetch", "true"))) {
+        if (!enabled()) {
             return Optional.empty();
         }
         return Optional.of(Thread.ofPlatform().name("start-up-prefetch").daemon().start(StartupPrefetch::prepare));
+    }
+
+    /** Whether work is done ahead at all (this prefetch, and lvs read while qubes.xml is read): {@code -Dqvm-to-lvm.prefetch}. */
+    static boolean enabled() {
+        return Boolean.parseBoolean(System.getProperty("qvm-to-lvm.prefetch", "true"));
     }
 
     /** Does the work on the calling thread; false (logged at debug level) when part of it failed. */

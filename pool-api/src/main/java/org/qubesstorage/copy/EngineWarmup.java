@@ -34,12 +34,16 @@ public final class EngineWarmup {
     /**
      * Starts the warm-up once per JVM (later calls do nothing); returns at once.
      * {@code -Dqubes.copy.warmup=false} turns it off. Where {@link NativeKernels} hash and scan
-     * natively it does nothing: there is nothing to compile ahead, and on a machine with one CPU the
-     * warm-up's own work would only delay the tool's start-up.
+     * natively the thread ends at once: there is nothing to compile ahead, and on a machine with one
+     * CPU the warm-up's own work would only delay the tool's start-up. That check is made on the new
+     * thread, not the caller's: finding out loads libxxhash and binds its calls, or waits for the
+     * thread already doing that (qvm-to-lvm's start-up prefetch). In a class-initialisation log of
+     * a migration in the test VM (a logged run, slower than a plain one) that held the tool's main
+     * thread for about 0.4 s.
      */
     public static void start() {
-        if (Boolean.parseBoolean(System.getProperty("qubes.copy.warmup", "true")) && NativeKernels.get().isEmpty()) {
-            startThread();
+        if (Boolean.parseBoolean(System.getProperty("qubes.copy.warmup", "true"))) {
+            startThread(false);
         }
     }
 
@@ -65,8 +69,16 @@ public final class EngineWarmup {
 
     /** The warm-up thread, once per JVM, whatever the hashing path (tests call this directly). */
     static void startThread() {
+        startThread(true);
+    }
+
+    private static void startThread(boolean evenWithNativeKernels) {
         if (STARTED.compareAndSet(false, true)) {
-            Thread.ofPlatform().name("copy-engine-warmup").daemon().start(EngineWarmup::run);
+            Thread.ofPlatform().name("copy-engine-warmup").daemon().start(() -> {
+                if (evenWithNativeKernels || NativeKernels.get().isEmpty()) {
+                    run();
+                }
+            });
         }
     }
 

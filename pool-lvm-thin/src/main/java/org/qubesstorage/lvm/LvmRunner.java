@@ -71,7 +71,11 @@ final class LvmRunner {
         if (argv.getFirst().equals("lvm")) {
             launches.incrementAndGet();
         }
+        long started = System.nanoTime();
         CommandResult r = runner.run(new Command(full, Map.of("LC_ALL", "C", "LVM_SUPPRESS_FD_WARNINGS", "1"), TIMEOUT));
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("{} (exit {}) took {} ms", String.join(" ", full), r.exitCode(), (System.nanoTime() - started) / 1_000_000);
+        }
         String stderr = r.stderr().lines().filter(l -> NOISE.stream().noneMatch(l::contains))
                 .collect(Collectors.joining("\n")).strip();
         if (r.exitCode() != 0) {

@@ -9,6 +9,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 
 /**
  * One {@code lvs} snapshot of a volume group, shared by every pool on it, kept current from what
@@ -25,6 +27,11 @@ final class LvsCache {
     private final Clock clock;
     private Map<String, LvInfo> lvs;
     private Instant loadedAt = Instant.EPOCH;
+    /** A report being read ahead ({@link #prefetch}), taken by the next {@link #refresh}; null when none. */
+    private CompletableFuture<Snapshot> pending;
+
+    /** One reading of the report, with when it was started (its usage figures are at least that old). */
+    private record Snapshot(Map<String, LvInfo> lvs, Instant startedAt) {}
 
     LvsCache(String vg, LvmRunner lvm, Clock clock) {
         this.vg = LvmNames.check(vg);
@@ -53,14 +60,49 @@ final class LvsCache {
         return lvs;
     }
 
-    /** Re-reads the volume group (one lvm process). */
+    /**
+     * Starts reading the report on a background thread, if it was never read and is not being read,
+     * for the next {@link #refresh} to take instead of running lvs then. For a caller that knows the
+     * volume group well before it sets a pool up (qvm-to-lvm, from its command line, while it reads
+     * qubes.xml): lvs then runs alongside that work, not after it. The report is as current as one
+     * read at the refresh: nothing of this cache's has run an lvm command in between (every change
+     * it makes goes through a loaded snapshot, which takes the pending one first), and another
+     * process's change could as well come just after the refresh.
+     */
+    synchronized void prefetch() {
+        if (lvs == null && pending == null) {
+            pending = CompletableFuture.supplyAsync(this::read, runnable -> Thread.ofPlatform().name("lvs-prefetch-" + vg)
+                    .daemon().start(runnable));
+        }
+    }
+
+    /** Re-reads the volume group (one lvm process), or takes the report {@link #prefetch} started. */
     synchronized void refresh() {
+        Snapshot s = null;
+        if (pending != null) {
+            CompletableFuture<Snapshot> p = pending;
+            pending = null;
+            try {
+                s = p.join();
+            } catch (CompletionException e) {
+                // read again below: the failure (or a transient one's absence) is reported by that read
+            }
+        }
+        if (s == null) {
+            s = read();
+        }
+        lvs = s.lvs();
+        loadedAt = s.startedAt();
+    }
+
+    /** Runs lvs; touches none of this cache's fields, so it may run on another thread. */
+    private Snapshot read() {
+        Instant started = clock.instant();
         Map<String, LvInfo> fresh = new LinkedHashMap<>();
         for (LvInfo lv : LvsReport.parse(lvm.run("Listing logical volumes of " + vg, LvmCommands.lvs(List.of(vg))))) {
             fresh.put(lv.full(), lv);
         }
-        lvs = fresh;
-        loadedAt = clock.instant();
+        return new Snapshot(fresh, started);
     }
 
     /** Makes sure usage figures are at most {@link #USAGE_MAX_AGE} old. */
@@ -73,6 +115,7 @@ final class LvsCache {
     /** Forgets everything: the next read runs lvs (after a failed command, whose effect is unknown). */
     synchronized void invalidate() {
         lvs = null;
+        pending = null; // started before the failed command: it may predate the command's effect
     }
 
     synchronized void created(LvInfo lv) {

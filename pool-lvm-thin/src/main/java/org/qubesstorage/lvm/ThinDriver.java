@@ -47,7 +47,24 @@ public final class ThinDriver implements PoolDriver {
     public Pool create(PoolConfig config, DriverContext context) {
         String vg = LvmNames.check(config.require("volume_group"));
         LvmRunner lvm = new LvmRunner(context.commands());
-        LvsCache cache = caches.computeIfAbsent(vg, k -> new LvsCache(k, lvm, context.clock()));
-        return new ThinPool(config, context, lvm, cache);
+        return new ThinPool(config, context, lvm, cache(vg, lvm, context));
+    }
+
+    /**
+     * Starts reading volume group {@code vg}'s {@code lvs} report in the background, for the first
+     * pool this driver sets up on it to use instead of running lvs then (see
+     * {@link LvsCache#prefetch}). For a tool that knows the volume group before it has read
+     * qubes.xml; a failure there is not reported here: the pool's set-up reads again and reports it.
+     * Not part of the SPI: an optimisation a host may call on this driver, or not.
+     *
+     * @throws org.qubesstorage.spi.StorageException if {@code vg} is not a valid volume group name
+     */
+    public void prefetch(String vg, DriverContext context) {
+        String checked = LvmNames.check(vg);
+        cache(checked, new LvmRunner(context.commands()), context).prefetch();
+    }
+
+    private LvsCache cache(String vg, LvmRunner lvm, DriverContext context) {
+        return caches.computeIfAbsent(vg, k -> new LvsCache(k, lvm, context.clock()));
     }
 }

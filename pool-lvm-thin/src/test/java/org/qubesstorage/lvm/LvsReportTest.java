@@ -50,4 +50,39 @@ class LvsReportTest {
         assertThat(lvs).singleElement().satisfies(l -> assertThat(l.name()).isEqualTo("tpool"));
         assertThat(fixture("exists.stderr")).contains("already exists in volume group");
     }
+
+    @Test
+    @DisplayName("leniently: numbers or nulls for strings, unit suffixes, unknown and nested fields, a log section, several reports")
+    void lenient() {
+        String json = """
+                {"log": [{"log_seq_num": 1, "log_message": "x"}],
+                 "report": [
+                   {"lv": [{"vg_name": "qb", "lv_name": "tpool", "lv_size": 1073741824, "data_percent": null,
+                            "lv_attr": "twi-aotz--", "extra": {"nested": [1, 2]}, "lv_metadata_size": "4194304B"}],
+                    "seg": [{"ignored": "yes"}]},
+                   {"lv": [{"vg_name": "qb", "lv_name": "vm-a-private", "pool_lv": "tpool", "lv_size": "2147483648",
+                            "data_percent": "12.50", "lv_attr": "Vwi-a-tz--", "origin": ""}]}
+                 ]}
+                """;
+        Map<String, LvInfo> lvs = LvsReport.parse(json).stream().collect(Collectors.toMap(LvInfo::full, Function.identity()));
+        assertThat(lvs.get("qb/tpool").size()).isEqualTo(1L << 30);
+        assertThat(lvs.get("qb/tpool").dataPercent()).isEqualTo(-1);
+        assertThat(lvs.get("qb/tpool").metadataSize()).isEqualTo(4194304);
+        assertThat(lvs.get("qb/vm-a-private").poolLv()).isEqualTo("tpool");
+        assertThat(lvs.get("qb/vm-a-private").dataPercent()).isEqualTo(12.5);
+        assertThat(lvs.get("qb/vm-a-private").origin()).isEmpty();
+    }
+
+    @Test
+    @DisplayName("no output lists nothing; truncated or non-object output is a backend error naming lvs")
+    void brokenOutput() {
+        assertThat(LvsReport.parse("")).isEmpty();
+        assertThat(LvsReport.parse("{}")).isEmpty();
+        for (String broken : List.of("{\"report\": [{\"lv\": [{\"lv_name\": \"a\"", "[1, 2]", "not json")) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> LvsReport.parse(broken))
+                    .isInstanceOf(org.qubesstorage.spi.StorageException.class).hasMessageContaining("lvs output");
+        }
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> LvsReport.parse("{\"report\": [{\"lv\": [{\"lv_size\": \"12k\"}]}]}"))
+                .hasMessageContaining("lv_size=12k");
+    }
 }
