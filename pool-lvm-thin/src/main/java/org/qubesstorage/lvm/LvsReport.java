@@ -28,25 +28,22 @@ final class LvsReport {
     static List<LvInfo> parse(String json) {
         List<LvInfo> out = new ArrayList<>();
         try (JsonParser p = JSON.createParser(json)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                if (p.currentToken() == null) {
-                    return out; // no output at all: nothing listed
-                }
+            JsonToken first = p.nextToken();
+            if (first == null) {
+                return out; // no output at all: nothing listed
+            }
+            if (first != JsonToken.START_OBJECT) {
                 throw StorageException.backend("Cannot parse lvs output: it is not a JSON object", null);
             }
-            forEachField(p, field -> {
-                if (field.equals("report") && p.currentToken() == JsonToken.START_ARRAY) {
-                    forEachElement(p, () -> forEachField(p, inner -> {
-                        if (inner.equals("lv") && p.currentToken() == JsonToken.START_ARRAY) {
-                            forEachElement(p, () -> out.add(lv(flatObject(p))));
-                        } else {
-                            p.skipChildren();
-                        }
-                    }));
-                } else {
-                    p.skipChildren();
+            // Only the report's "lv" arrays hold that key (the "log" section and others do not);
+            // the parser itself rejects output that ends early or is not JSON.
+            for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
+                if (t == JsonToken.FIELD_NAME && p.currentName().equals("lv") && p.nextToken() == JsonToken.START_ARRAY) {
+                    while (p.nextToken() == JsonToken.START_OBJECT) {
+                        out.add(lv(flatObject(p)));
+                    }
                 }
-            });
+            }
         } catch (IOException e) {
             throw StorageException.backend("Cannot parse lvs output: " + e.getMessage(), e);
         }
@@ -59,50 +56,20 @@ final class LvsReport {
                 percent(lv, "metadata_percent"));
     }
 
-    private interface FieldVisitor {
-        /** Called with the parser on the field's value; must consume it (skipChildren for a container). */
-        void visit(String field) throws IOException;
-    }
-
-    private interface ElementVisitor {
-        void visit() throws IOException;
-    }
-
-    /** With the parser on START_OBJECT: visits each field, leaving the parser on END_OBJECT. */
-    private static void forEachField(JsonParser p, FieldVisitor visitor) throws IOException {
-        if (p.currentToken() != JsonToken.START_OBJECT) {
-            p.skipChildren();
-            return;
-        }
-        while (p.nextToken() == JsonToken.FIELD_NAME) {
-            String name = p.currentName();
-            p.nextToken();
-            visitor.visit(name);
-        }
-    }
-
-    /** With the parser on START_ARRAY: visits each element (the parser on its first token), up to END_ARRAY. */
-    private static void forEachElement(JsonParser p, ElementVisitor visitor) throws IOException {
-        while (p.nextToken() != JsonToken.END_ARRAY) {
-            if (p.currentToken() == null) {
-                throw StorageException.backend("Cannot parse lvs output: it ends inside an array", null);
-            }
-            visitor.visit();
-        }
-    }
-
-    /** An object's scalar fields as text (null and nested values dropped), the parser left on its END_OBJECT. */
+    /** With the parser on an object's START_OBJECT: its scalar fields as text (nulls and nested values dropped). */
     private static Map<String, String> flatObject(JsonParser p) throws IOException {
         Map<String, String> fields = new HashMap<>();
-        forEachField(p, name -> {
-            if (p.currentToken().isScalarValue()) {
-                if (p.currentToken() != JsonToken.VALUE_NULL) {
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            JsonToken value = p.nextToken();
+            if (value.isScalarValue()) {
+                if (value != JsonToken.VALUE_NULL) {
                     fields.put(name, p.getValueAsString());
                 }
             } else {
                 p.skipChildren();
             }
-        });
+        }
         return fields;
     }
 
