@@ -73,9 +73,25 @@ public final class TestVm {
             throw new AssertionError("the VM run did not finish in " + timeoutSeconds + " s:\n" + out);
         }
         System.out.println(out);
-        assertThat(p.exitValue()).as("VM run exit code; output:\n" + out).isZero();
-        assertThat(out).contains("tests successful").containsPattern("\\[\\s+0 tests failed\\s+\\]");
+        // The failures come first in the message: CI keeps only the start of a long message, and the
+        // console launcher prints its failure summary last, after every test's own output.
+        String described = "VM run; failures first, then the whole output:\n" + failureSummary(out) + "\n---\n" + out;
+        assertThat(p.exitValue()).as("exit code of the " + described).isZero();
+        assertThat(out).as(described).contains("tests successful").containsPattern("\\[\\s+0 tests failed\\s+\\]");
         assertThat(out).doesNotContainPattern("\\[\\s+0 tests successful\\s+\\]");
         return out;
+    }
+
+    /**
+     * The console launcher's "Failures (n):" section and the run-in-vm.sh lines after it, or the last
+     * 40 lines of {@code out} where there is no such section (the VM itself failed or timed out).
+     */
+    static String failureSummary(String out) {
+        int failures = out.lastIndexOf("Failures (");
+        if (failures >= 0) {
+            return out.substring(failures);
+        }
+        List<String> lines = out.lines().toList();
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
     }
 }
