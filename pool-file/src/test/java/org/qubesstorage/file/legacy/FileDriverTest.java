@@ -95,8 +95,8 @@ class FileDriverTest {
         assertThat(v.isDirty()).isTrue();
         runner.commands.clear();
         Locked.run(v, v::stop);
-        assertThat(runner.lines()).startsWith("dmsetup remove -- origin-" + FileIdentity.of(v.image()));
-        assertThat(runner.lines()).anyMatch(l -> l.startsWith("dmsetup remove -- snapshot-"));
+        assertThat(runner.lines()).startsWith("dmsetup remove --retry -- origin-" + FileIdentity.of(v.image()));
+        assertThat(runner.lines()).anyMatch(l -> l.startsWith("dmsetup remove --retry -- snapshot-"));
         assertThat(v.isDirty()).isFalse();
         assertThat(v.oldCow()).exists();
         assertThat(v.revisions()).singleElement().satisfies(r -> assertThat(r.id()).isEqualTo("old"));

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.qubesstorage.facade.Locked;
+import org.qubesstorage.file.legacy.FileDriver;
 import org.qubesstorage.file.reflink.ReflinkDriver;
 import org.qubesstorage.host.ExecCommandRunner;
 import org.qubesstorage.host.HostDriverContext;
@@ -174,5 +175,50 @@ public class InVmLvmScenarios {
         assertThat(read(exported)).isEqualTo(data(3));
         dst.exportEnd(exported);
         Locked.run(dst, dst::remove);
+    }
+
+    /**
+     * The CI failure this guards against: a domain's lvm_thin volumes start and stop in their own pool's
+     * lock while its file volumes are torn down, and LVM's device scan (or udev's blkid probe) opens
+     * every block device for a moment, the file driver's dm devices included, so a plain
+     * {@code dmsetup remove} failed with EBUSY (3 of 200 removals in this VM with an {@code lvs} loop
+     * alongside). Here the scanner's brief open is made certain: each device is held open for a second
+     * as its volume stops, and the stop must still succeed and leave no device behind.
+     */
+    @Test
+    @DisplayName("file volumes stop cleanly while something holds their device open for a moment (an LVM scan, udev)")
+    void fileStopWhileDeviceBrieflyOpen() throws Exception {
+        Pool files = new FileDriver().create(new PoolConfig("file", FileDriver.NAME,
+                        Map.of("dir_path", tmp.resolve("file-pool").toString())),
+                new HostDriverContext(new ExecCommandRunner(), Clock.systemUTC(), tmp.resolve("run")));
+        files.setup();
+        Volume template = files.initVolume(VolumeSpec.origin(new DomainRef("tpl", true), "root", 8 * MIB));
+        Locked.run(template, template::create);
+        DomainRef work = new DomainRef("work", false);
+        Volume root = files.initVolume(VolumeSpec.snapshot(work, "root", template, true));
+        Volume privateVolume = files.initVolume(VolumeSpec.origin(work, "private", 8 * MIB));
+        for (Volume v : List.of(root, privateVolume)) {
+            Locked.run(v, v::create);
+            Locked.run(v, v::start);
+            Path device = v.blockDevice().orElseThrow().path();
+            Thread closer = holdOpenBriefly(device);
+            Locked.run(v, v::stop);
+            closer.join();
+            assertThat(device).as("%s's device after stop", v.name()).doesNotExist();
+            Locked.run(v, v::remove);
+        }
+        Locked.run(template, template::remove);
+    }
+
+    /** Opens {@code device} now, as a scanner would, and closes it a second later on another thread. */
+    private static Thread holdOpenBriefly(Path device) throws Exception {
+        RandomAccessFile open = new RandomAccessFile(device.toFile(), "r");
+        return Thread.ofVirtual().start(() -> {
+            try (open) {
+                Thread.sleep(1000);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 }
