@@ -31,8 +31,13 @@ public class InVmFileKit extends PoolConformanceKit {
         if (dir == null) {
             dir = Files.createDirectories(scratch.resolve("file-pool"));
         }
+        return filePool(dir, scratch.resolve("run"));
+    }
+
+    /** A set-up {@code file} pool in {@code dir} running the real losetup and dmsetup. */
+    static Pool filePool(Path dir, Path runDir) {
         Pool pool = new FileDriver().create(new PoolConfig("file", FileDriver.NAME, Map.of("dir_path", dir.toString())),
-                new HostDriverContext(new ExecCommandRunner(), Clock.systemUTC(), scratch.resolve("run")));
+                new HostDriverContext(new ExecCommandRunner(), Clock.systemUTC(), runDir));
         pool.setup();
         return pool;
     }

@@ -16,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.qubesstorage.facade.Locked;
-import org.qubesstorage.file.legacy.FileDriver;
 import org.qubesstorage.file.reflink.ReflinkDriver;
 import org.qubesstorage.host.ExecCommandRunner;
 import org.qubesstorage.host.HostDriverContext;
@@ -178,20 +177,15 @@ public class InVmLvmScenarios {
     }
 
     /**
-     * The CI failure this guards against: a domain's lvm_thin volumes start and stop in their own pool's
-     * lock while its file volumes are torn down, and LVM's device scan (or udev's blkid probe) opens
-     * every block device for a moment, the file driver's dm devices included, so a plain
-     * {@code dmsetup remove} failed with EBUSY (3 of 200 removals in this VM with an {@code lvs} loop
-     * alongside). Here the scanner's brief open is made certain: each device is held open for a second
-     * as its volume stops, and the stop must still succeed and leave no device behind.
+     * An LVM scan or udev's blkid opens every block device for a moment, and CI once lost a domain's stop
+     * to it (EBUSY from {@code dmsetup remove}; why and how often: {@code DeviceMapper.remove}). Here that
+     * brief open is made certain: each device is held open for a second as its volume stops, and the stop
+     * must still succeed and leave no device behind.
      */
     @Test
     @DisplayName("file volumes stop cleanly while something holds their device open for a moment (an LVM scan, udev)")
     void fileStopWhileDeviceBrieflyOpen() throws Exception {
-        Pool files = new FileDriver().create(new PoolConfig("file", FileDriver.NAME,
-                        Map.of("dir_path", tmp.resolve("file-pool").toString())),
-                new HostDriverContext(new ExecCommandRunner(), Clock.systemUTC(), tmp.resolve("run")));
-        files.setup();
+        Pool files = InVmFileKit.filePool(tmp.resolve("file-pool"), tmp.resolve("run"));
         Volume template = files.initVolume(VolumeSpec.origin(new DomainRef("tpl", true), "root", 8 * MIB));
         Locked.run(template, template::create);
         DomainRef work = new DomainRef("work", false);
