@@ -8,6 +8,7 @@ import com.dynatrace.hash4j.hashing.HashValue128;
 import com.dynatrace.hash4j.hashing.Hashing;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.util.Optional;
 import java.util.SplittableRandom;
@@ -42,6 +43,25 @@ class NativeKernelsTest {
                             .as("length %d at offset %d", length, offset)
                             .containsExactly(expected.getMostSignificantBits(), expected.getLeastSignificantBits());
                 }
+            }
+        }
+    }
+
+    @Test
+    @DisplayName("the run-time dispatched XXH3-128 (AVX2 where the CPU has it) equals the baseline one")
+    void dispatchedHashEqualsBaseline() {
+        assumeTrue(SymbolLookup.libraryLookup("libxxhash.so.0", Arena.global()).find(NativeKernels.DISPATCHED_HASH).isPresent(),
+                "this libxxhash was built without the dispatcher");
+        NativeKernels baseline = NativeKernels.bind(false).orElseThrow();
+        SplittableRandom random = new SplittableRandom(13);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment data = arena.allocate((4 << 20) + 64, 4096);
+            for (long i = 0; i < data.byteSize(); i += 8) {
+                data.set(ValueLayout.JAVA_LONG_UNALIGNED, i, random.nextLong());
+            }
+            for (long length : new long[] {0, 17, 240, 241, 1025, 65536 + 7, (4 << 20) + 13}) {
+                assertThat(kernels.xxh3_128(data, 3, length)).as("length %d", length)
+                        .containsExactly(baseline.xxh3_128(data, 3, length));
             }
         }
     }
