@@ -2,6 +2,7 @@ package org.qubesstorage.migrate;
 
 import static java.util.Objects.requireNonNull;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
@@ -75,7 +76,13 @@ public record MigrationPlan(String format, String qubesXml, String originalSha25
             notes = List.copyOf(notes);
         }
 
-        public boolean isTemplate() {
+        /**
+         * Whether the domain is a TemplateVM. Not named {@code isTemplate}: Jackson would take that
+         * for the getter of the {@code template} component and write {@code "template": true} into
+         * the JSON plan and the journal instead of the template's name.
+         */
+        @JsonIgnore
+        public boolean isTemplateVm() {
             return klass.equals("TemplateVM");
         }
 

@@ -218,6 +218,7 @@ final class Migrator {
         String label = d.name() + ":" + v.name();
         journal.append(Journal.Entry.of("import-started").domain(d.name()).volume(v.name()));
         Checkpoints.reach("import-started " + label);
+        Phases.mark("import-started journaled " + label);
         Volume tv = targetVolume(d, v);
         progress.volume(label, v.allocatedBytes());
         CopyResult r;
@@ -297,7 +298,7 @@ final class Migrator {
     }
 
     static VolumeSpec originSpec(DomainPlan d, String volume, String vid, long size) {
-        return new VolumeSpec(new DomainRef(d.name(), d.isTemplate()), volume, Optional.of(vid), true, true, false,
+        return new VolumeSpec(new DomainRef(d.name(), d.isTemplateVm()), volume, Optional.of(vid), true, true, false,
                 OptionalInt.empty(), Math.max(size, 1), Optional.empty(), Optional.empty());
     }
 

@@ -233,11 +233,15 @@ public final class QvmToLvm implements Callable<Integer> {
             return predicted;
         }
         confirm();
+        Phases.mark("plan shown, confirmed");
         if (Files.exists(journalFile)) {
             archive(journalFile, "");
+            Phases.mark("previous journal archived");
         }
         Path backup = legacy ? null : backup(inst.file().path());
+        Phases.mark("qubes.xml backed up");
         try (Journal journal = Journal.open(journalFile)) {
+            Phases.mark("journal opened");
             journal.append(new Journal.Entry("run", Instant.now().toString(), null, null, null, null, ProcessHandle.current().pid(),
                     plan, backup == null ? null : backup.toString(), removeSource, fsAware, null));
             Checkpoints.reach("run");

@@ -150,6 +150,10 @@ abstract class MigrationScenarios {
         assertThat(plan.get("format").asText()).isEqualTo("R4");
         assertThat(plan.get("domains")).hasSize(5);
         assertThat(plan.get("domains").get(0).get("name").asText()).isEqualTo("debian-12");
+        // "template" names the template (a TemplateVM has none), not whether the domain is one
+        assertThat(plan.get("domains").get(0).has("template")).isFalse();
+        assertThat(plan.get("domains").findValues("template")).isNotEmpty().allSatisfy(t -> assertThat(t.isTextual()).isTrue());
+        assertThat(plan.get("domains").findValuesAsText("template")).contains("debian-12");
         assertThat(plan.get("space").has("refusal")).isFalse();
         assertThat(r.stderr()).contains("Plan:", "copy", "re-point");
         assertThat(Files.readAllBytes(xml)).isEqualTo(original);

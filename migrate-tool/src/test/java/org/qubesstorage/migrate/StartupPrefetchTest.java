@@ -2,6 +2,7 @@ package org.qubesstorage.migrate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.lang.reflect.RecordComponent;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -13,6 +14,27 @@ class StartupPrefetchTest {
         assertThat(StartupPrefetch.prepare()).isTrue();
         String line = Journal.JSON.writeValueAsString(Journal.Entry.of("run").domain("work"));
         assertThat(line).contains("\"domain\":\"work\"");
+    }
+
+    @Test
+    @DisplayName("warms the serializer of every property a journal line can have (none of the sample's is null)")
+    void sampleSetsEveryProperty() throws Exception {
+        Journal.Entry e = StartupPrefetch.sampleRunEntry();
+        assertNoNullComponent(e);
+        assertNoNullComponent(e.plan());
+        assertNoNullComponent(e.plan().domains().getFirst());
+        assertNoNullComponent(e.plan().domains().getFirst().volumes().getFirst());
+        assertNoNullComponent(e.plan().space());
+        assertNoNullComponent(e.result());
+        // and it is a line the journal reads back as it was written
+        String line = Journal.JSON.writeValueAsString(e);
+        assertThat(Journal.JSON.readValue(line, Journal.Entry.class)).isEqualTo(e);
+    }
+
+    private static void assertNoNullComponent(Record r) throws Exception {
+        for (RecordComponent c : r.getClass().getRecordComponents()) {
+            assertThat(c.getAccessor().invoke(r)).as("%s.%s", r.getClass().getSimpleName(), c.getName()).isNotNull();
+        }
     }
 
     @Test
