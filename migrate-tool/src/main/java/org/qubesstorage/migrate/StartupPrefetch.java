@@ -3,13 +3,12 @@ package org.qubesstorage.migrate;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import org.qubesstorage.copy.EngineWarmup;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Work that nearly every run of the tool needs, done on a second thread from the moment the JVM
+ * Work that nearly every run of the tool needs, done on two more threads from the moment the JVM
  * reaches {@code main}, while the main thread parses the command line and reads qubes.xml.
  *
  * <p>Why: stack samples of a migration's start-up in the project's TCG test VM (two vCPUs, AOT
@@ -21,20 +20,27 @@ import org.slf4j.LoggerFactory;
  * ftruncate, which only file targets use).
  *
  * <p>Nothing here touches a file, takes a lock or changes state the run depends on: a failure only
- * ends this thread (the first real use then fails with the cause, as without it), and the daemon
- * thread never keeps the JVM alive.
+ * ends its thread (the first real use then fails with the cause, as without it), and the daemon
+ * threads never keep the JVM alive.
  */
 final class StartupPrefetch {
     private static final Logger LOG = LoggerFactory.getLogger(StartupPrefetch.class);
 
     private StartupPrefetch() {}
 
-    /** Starts the thread and returns it at once; empty when {@code -Dqvm-to-lvm.prefetch=false} turns it off. */
-    static Optional<Thread> start() {
+    /**
+     * Starts the threads and returns them at once; none when {@code -Dqvm-to-lvm.prefetch=false}
+     * turns it off. Two threads, not one: binding the native calls alone took 1.5-1.7 s of a
+     * migration's start-up in the VM, so Jackson's work queued behind it was not done when the
+     * main thread wrote its first journal line (about 1.75 s after {@code main}), and the main
+     * thread built the same serializers itself (0.23-0.37 s).
+     */
+    static List<Thread> start() {
         if (!enabled()) {
-            return Optional.empty();
+            return List.of();
         }
-        return Optional.of(Thread.ofPlatform().name("start-up-prefetch").daemon().start(StartupPrefetch::prepare));
+        return List.of(Thread.ofPlatform().name("start-up-prefetch-natives").daemon().start(StartupPrefetch::bindNatives),
+                Thread.ofPlatform().name("start-up-prefetch-json").daemon().start(StartupPrefetch::prepareJson));
     }
 
     /** Whether work is done ahead at all (this prefetch, and lvs read while qubes.xml is read): {@code -Dqvm-to-lvm.prefetch}. */
@@ -42,20 +48,35 @@ final class StartupPrefetch {
         return Boolean.parseBoolean(System.getProperty("qvm-to-lvm.prefetch", "true"));
     }
 
-    /** Does the work on the calling thread; false (logged at debug level) when part of it failed. */
+    /** Does the work of both threads on the calling thread; false when part of it failed. */
     static boolean prepare() {
+        boolean json = prepareJson();
+        return bindNatives() && json;
+    }
+
+    /** Binds the copy engine's native calls; false (logged at debug level) when part of it failed. */
+    private static boolean bindNatives() {
         try {
-            boolean bound = EngineWarmup.bindNatives();
+            return EngineWarmup.bindNatives();
+        } catch (Throwable t) {
+            LOG.debug("Start-up prefetch of the native calls ended early: {}", t.toString());
+            return false;
+        }
+    }
+
+    /** Builds the journal's serializers and loads SHA-256; false (logged at debug level) when that failed. */
+    private static boolean prepareJson() {
+        try {
             // Builds the mapper and the serializers of a journal line with a plan and a result in
             // it: Jackson finds a record's properties by reflection at its first use, and the run's
-            // first line (the whole plan) took 0.14-0.24 s of the main thread in the VM when only
-            // an empty line had been written here.
+            // first line (the whole plan) cost the main thread 0.23-0.37 s in the VM when only an
+            // empty line had been written here.
             Journal.JSON.writeValueAsString(sampleRunEntry());
             // Loads the JDK's security provider, which the plan's SHA-256 of qubes.xml needs.
             Hashing.sha256(new byte[0]);
-            return bound;
+            return true;
         } catch (Throwable t) {
-            LOG.debug("Start-up prefetch ended early: {}", t.toString());
+            LOG.debug("Start-up prefetch of the journal's serializers ended early: {}", t.toString());
             return false;
         }
     }

@@ -101,7 +101,7 @@ class LauncherIT {
             for (String jit : List.of("c1", "tiered")) {
                 // newer than every jar and recorded for this class path: the launcher passes it to the JVM
                 planted.add(Files.writeString(target.resolve("qvm-to-lvm-" + jit + ".aot"), "not an AOT cache"));
-                planted.add(Files.writeString(target.resolve("qvm-to-lvm-" + jit + ".aot.classpath"), cp));
+                planted.add(Files.writeString(target.resolve("qvm-to-lvm-" + jit + ".aot.classpath"), cp + "\n" + cpuFlags()));
             }
             Result plan = launch("--qubes-xml", xml.toString(), "--pool", "target", "--all", "--dry-run", "--json");
             assertThat(plan.code).as(plan.err).isZero();
@@ -115,6 +115,49 @@ class LauncherIT {
     }
 
     private record Result(int code, String out, String err) {}
+
+    @Test
+    @DisplayName("an AOT cache recorded on another CPU is built again, not run (its machine code is for that CPU)")
+    void cacheFromAnotherCpuIsRebuilt() throws Exception {
+        Path target = MODULE.resolve("target");
+        String cp = target.resolve("migrate-tool-0.1.0-SNAPSHOT.jar") + ":" + Files.readString(target.resolve("launch-classpath.txt")).strip();
+        List<Path> planted = new ArrayList<>();
+        try {
+            for (String jit : List.of("c1", "tiered")) {
+                // newer than every jar and for this class path, but recorded for other CPU flags
+                planted.add(Files.writeString(target.resolve("qvm-to-lvm-" + jit + ".aot"), "not an AOT cache"));
+                planted.add(Files.writeString(target.resolve("qvm-to-lvm-" + jit + ".aot.classpath"), cp + "\nfpu sse sse2 (another CPU)"));
+            }
+            Result plan = launch("--qubes-xml", xml.toString(), "--pool", "target", "--all", "--dry-run", "--json");
+            assertThat(plan.code).as(plan.err).isZero();
+            assertThat(plan.err).as("the planted file was not given to the JVM").doesNotContain("[aot]");
+            assertThat(Journal.JSON.readTree(plan.out).path("plan").path("targetPool").asText()).isEqualTo("target");
+            boolean rebuilt = false;
+            for (String jit : List.of("c1", "tiered")) {
+                Path cache = target.resolve("qvm-to-lvm-" + jit + ".aot");
+                if (Files.size(cache) > 1 << 20) {
+                    rebuilt = true;
+                    assertThat(Files.readAllLines(target.resolve("qvm-to-lvm-" + jit + ".aot.classpath"))).containsExactly(cp, cpuFlags());
+                }
+            }
+            assertThat(rebuilt).as("a real cache was recorded for this CPU").isTrue();
+        } finally {
+            for (Path p : planted) {
+                Files.deleteIfExists(p); // the next run that does work records a real one
+            }
+        }
+    }
+
+    /** The CPU feature flags as the launcher records them: the first flags line of /proc/cpuinfo, after its colon. */
+    private static String cpuFlags() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+            if ((line.startsWith("flags") || line.startsWith("Features")) && line.contains(":")) {
+                String v = line.substring(line.indexOf(':') + 1);
+                return v.startsWith(" ") ? v.substring(1) : v;
+            }
+        }
+        return "";
+    }
 
     private Result launch(String... args) throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of(LAUNCHER.toString()));
