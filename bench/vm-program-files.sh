@@ -6,7 +6,8 @@
 #                        launcher, its class path and AOT cache, lvm and its libraries, libxxhash
 #   cold_data_warm_program PROGRAM
 #                        drops the page cache, then reads back PROGRAM's files (tool*: TOOL_FILES,
-#                        which tool_files must have filled; otherwise the binary and its libraries)
+#                        which tool_files must have filled; otherwise the binary and its libraries),
+#                        then waits QVM_BENCH_SETTLE seconds (default 2; see below)
 libs() { ldd "$1" | awk '$2 == "=>" && $3 ~ /^\// {print $3}'; }
 tool_files() {
   local java jdk f
@@ -27,4 +28,13 @@ cold_data_warm_program() {
     tool*) cat "${TOOL_FILES[@]}" > /dev/null ;;
     *) local bin; bin=$(command -v "$1"); cat "$bin" $(libs "$bin") > /dev/null ;;
   esac
+  # Why the wait: in this VM a buffered read that starts right after drop_caches is far slower
+  # than one started a second later. qemu-img convert of image (a) (8 GiB sparse, 1 GiB data),
+  # three rounds in one boot (2026-12-04, 19:25 UTC): 12.43 / 11.15 / 9.26 s when it started at
+  # once, 7.51 / 6.89 / 5.28 s after `sleep 1`, 6.33 / 6.27 / 5.31 s when only the source's pages
+  # had been evicted (no drop_caches at all). In the boot before, strace put the difference in its
+  # source reads (pread64 47.7 s summed over its threads right after the drop, 16.4 s without
+  # it). The tool was not hit: its reads are O_DIRECT and start after its JVM has started. Every
+  # program now gets the same pause, untimed.
+  sleep "${QVM_BENCH_SETTLE:-2}"
 }

@@ -60,4 +60,28 @@ class JournalTest {
         Files.writeString(p, "garbage\n{\"type\":\"done\"}\n", StandardOpenOption.APPEND);
         assertThatThrownBy(() -> Journal.read(p)).isInstanceOf(ToolException.class).hasMessageContaining("line 2 is damaged");
     }
+
+    @Test
+    @DisplayName("a journal written before 2026-12-03 (\"template\": true/false) still replays; the field is informational")
+    void olderTemplateField() throws IOException {
+        MigrationPlan.DomainPlan work = new MigrationPlan.DomainPlan("work", "AppVM", "debian-12",
+                MigrationPlan.Status.MIGRATE, null, List.of(), List.of());
+        MigrationPlan.DomainPlan tpl = new MigrationPlan.DomainPlan("debian-12", "TemplateVM", null,
+                MigrationPlan.Status.MIGRATE, null, List.of(), List.of());
+        MigrationPlan plan = new MigrationPlan("R4", "/x/qubes.xml", "abc", "vm-pool", null, List.of(tpl, work),
+                new MigrationPlan.SpaceCheck(0, 0, null, null, null, null));
+        String line = Journal.JSON.writeValueAsString(
+                new Journal.Entry("run", "t", null, null, null, null, 7L, plan, null, false, false, null));
+        assertThat(line).contains("\"template\":\"debian-12\"").doesNotContain("\"template\":true");
+        // What the older builds wrote: the TemplateVM test as "template", no template name.
+        String older = line.replace("\"template\":\"debian-12\"", "\"template\":false")
+                .replace("\"klass\":\"TemplateVM\"", "\"klass\":\"TemplateVM\",\"template\":true");
+        Path p = dir.resolve("j");
+        Files.writeString(p, older + "\n", StandardCharsets.UTF_8);
+        MigrationPlan replayed = JournalState.replay(Journal.read(p), p).plan();
+        assertThat(replayed.domains()).extracting(MigrationPlan.DomainPlan::name).containsExactly("debian-12", "work");
+        assertThat(replayed.domains()).extracting(MigrationPlan.DomainPlan::isTemplateVm).containsExactly(true, false);
+        assertThat(replayed.domains()).extracting(MigrationPlan.DomainPlan::status)
+                .containsOnly(MigrationPlan.Status.MIGRATE);
+    }
 }
