@@ -43,8 +43,8 @@ now() { date +%s.%N; }
 # Every timed run starts from the same state: the page cache is emptied (so that every copy reads
 # its source from the disk), then the files of the program about to run are read back in (its
 # binary and libraries; for the tool also the JDK, its jars, its AOT cache and lvm), as they would
-# be on a dom0 that has run them before, then a 2 s pause (why: vm-program-files.sh). Why not leave them to chance: in this VM they come from
-# the host over 9p, where a cold start is mostly emulated system time that a local disk does not
+# be on a dom0 that has run them before, then a 2 s pause (why: vm-program-files.sh). Why not
+# leave them to chance: in this VM they come from the host over 9p, where a cold start is mostly emulated system time that a local disk does not
 # have, and whether they were still cached depended on what ran before (dd's buffered passes evict
 # them). Measured in this VM (two vCPUs): `java -version` 2.8-4.8 s cold against 1.0-1.4 s warm,
 # the tool's dry run 7.0-8.4 s against 3.4-4.0 s, `qemu-img --version` 0.5-1.1 s against 0.1 s.

@@ -20,7 +20,11 @@ class JournalTest {
     Path dir;
 
     private static MigrationPlan plan() {
-        return new MigrationPlan("R4", "/x/qubes.xml", "abc", "vm-pool", null, List.of(),
+        return plan(List.of());
+    }
+
+    private static MigrationPlan plan(List<MigrationPlan.DomainPlan> domains) {
+        return new MigrationPlan("R4", "/x/qubes.xml", "abc", "vm-pool", null, domains,
                 new MigrationPlan.SpaceCheck(0, 0, null, null, null, null));
     }
 
@@ -68,10 +72,8 @@ class JournalTest {
                 MigrationPlan.Status.MIGRATE, null, List.of(), List.of());
         MigrationPlan.DomainPlan tpl = new MigrationPlan.DomainPlan("debian-12", "TemplateVM", null,
                 MigrationPlan.Status.MIGRATE, null, List.of(), List.of());
-        MigrationPlan plan = new MigrationPlan("R4", "/x/qubes.xml", "abc", "vm-pool", null, List.of(tpl, work),
-                new MigrationPlan.SpaceCheck(0, 0, null, null, null, null));
         String line = Journal.JSON.writeValueAsString(
-                new Journal.Entry("run", "t", null, null, null, null, 7L, plan, null, false, false, null));
+                new Journal.Entry("run", "t", null, null, null, null, 7L, plan(List.of(tpl, work)), null, false, false, null));
         assertThat(line).contains("\"template\":\"debian-12\"").doesNotContain("\"template\":true");
         // What the older builds wrote: the TemplateVM test as "template", no template name.
         String older = line.replace("\"template\":\"debian-12\"", "\"template\":false")
