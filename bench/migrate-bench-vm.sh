@@ -3,6 +3,7 @@
 # holding the source file pool (images made as copy-bench.sh makes them, divided by DIV).
 set -euo pipefail
 : "${RUNS:?}" "${DIV:?}" "${ROOT:?}"
+MODE=${MODE:-one-run}   # one-run: one tool run migrates the four domains; per-shape: one run per domain
 GiB=$((1 << 30)); MiB=$((1 << 20))
 pvcreate -q /dev/vda >/dev/null; vgcreate -q qb /dev/vda >/dev/null
 lvcreate -q --type thin-pool -L 20G -n tpool qb >/dev/null
@@ -61,45 +62,85 @@ tool_files   # after the first run: it may have recorded the AOT cache
 echo "Tool files warmed before each of its runs: ${#TOOL_FILES[@]}, $(cat "${TOOL_FILES[@]}" | wc -c) bytes" >&2
 RES=/tmp/results; : > "$RES"
 record() { echo "$1 $2 $3 $4" >> "$RES"; }   # shape method seconds pool-bytes
+# The reference tools, one image each, into a fresh thin LV (created and removed untimed).
+reference_run() {   # shape method
+  local src size base used t0 t1
+  src="$D/appvms/bench-$1/private.img"; size=$(stat -c %s "$src"); base=$(pool_used)
+  lvcreate -q -T qb/tpool -V "${size}B" -n bench -ay -kn >/dev/null; cold_data_warm_program "$2"; t0=$(now)
+  if [ "$2" = qemu-img ]; then qemu-img convert -n --target-is-zero -t none -W -O raw -f raw "$src" /dev/qb/bench
+  else dd if="$src" of=/dev/qb/bench bs=4M conv=sparse,fdatasync status=none; fi
+  t1=$(now); used=$(( $(pool_used) - base )); lvremove -q -f qb/bench >/dev/null
+  record "$1" "$2" "$(awk "BEGIN{print $t1 - $t0}")" "$used"
+  echo "run $run ($1) $2: $(awk "BEGIN{printf \"%.2f\", $t1 - $t0}") s, pool +$((used / MiB)) MiB" >&2
+}
+# One tool run through the launcher, undone with --rollback after it. Records the whole run's wall
+# time as shape "all"; in one-run mode also each domain's own time in it (the tool's --json result:
+# create, copy, verify, commit and save of that domain) and each new LV's data usage.
+tool_run() {   # method (tool | tool-fs-aware) domain...
+  local m=$1 t0 t1 base used; shift
+  base=$(pool_used); cold_data_warm_program "$m"; t0=$(now)
+  tool --vg qb --thin-pool tpool "$@" --yes --json $([ "$m" = tool-fs-aware ] && echo --fs-aware) > /tmp/tool.json 2> /tmp/tool.log \
+    || { cat /tmp/tool.log /tmp/tool.json >&2; exit 1; }
+  t1=$(now); used=$(( $(pool_used) - base ))
+  grep -E '^(DOMAIN|bench-|  bench-|Elapsed)' /tmp/tool.log | sed 's/^/    /' >&2   # the tool's own split of its time
+  if [ $# = 1 ]; then
+    record "${1#bench-}" "$m" "$(awk "BEGIN{print $t1 - $t0}")" "$used"
+  else
+    record all "$m" "$(awk "BEGIN{print $t1 - $t0}")" "$used"
+    python3 - /tmp/tool.json <<'PY' | while read -r s secs lv; do record "$s" "$m" "$secs" "$(lv_used "$lv")"; done
+import json, sys
+doc = json.load(open(sys.argv[1]))
+lvs = {d["name"]: v["targetVid"] for d in doc["plan"]["domains"] for v in d["volumes"] if v["action"] == "COPY"}
+for d in doc["result"]["domains"]:
+    print(d["domain"][len("bench-"):], d["millis"] / 1000, lvs[d["domain"]])
+PY
+  fi
+  echo "run $run ($*) $m: $(awk "BEGIN{printf \"%.2f\", $t1 - $t0}") s, pool +$((used / MiB)) MiB" >&2
+  tool --rollback > /tmp/rollback.log 2>&1 || { echo "rollback failed:"; cat /tmp/rollback.log; exit 1; } >&2
+}
+lv_used() { lvs --noheadings --units b --nosuffix -o data_percent,lv_size "$1" | awk '{printf "%.0f", $1 * $2 / 100}'; }
 for run in $(seq 1 "$RUNS"); do
-  for s in a b c d; do
-    src="$D/appvms/bench-$s/private.img"; size=$(stat -c %s "$src")
-    base=$(pool_used)
-    for m in qemu-img dd tool $([ $s = d ] && echo tool-fs-aware); do
-      case $m in
-        qemu-img|dd)
-          lvcreate -q -T qb/tpool -V "${size}B" -n bench -ay -kn >/dev/null; cold_data_warm_program $m; t0=$(now)
-          if [ $m = qemu-img ]; then qemu-img convert -n --target-is-zero -t none -W -O raw -f raw "$src" /dev/qb/bench
-          else dd if="$src" of=/dev/qb/bench bs=4M conv=sparse,fdatasync status=none; fi
-          t1=$(now); used=$(( $(pool_used) - base )); lvremove -q -f qb/bench >/dev/null ;;
-        tool|tool-fs-aware)
-          cold_data_warm_program $m; t0=$(now)
-          tool --vg qb --thin-pool tpool bench-$s --yes $([ $m = tool-fs-aware ] && echo --fs-aware) > /tmp/tool.log 2>&1 \
-            || { cat /tmp/tool.log >&2; exit 1; }
-          grep -E '^(DOMAIN|bench-)' /tmp/tool.log | sed 's/^/    /' >&2   # the tool's own copy / verify split
-          t1=$(now); used=$(( $(pool_used) - base ))
-          tool --rollback > /tmp/rollback.log 2>&1 || { echo "rollback failed:"; cat /tmp/rollback.log; exit 1; } >&2 ;;
-      esac
-      record "$s" "$m" "$(awk "BEGIN{print $t1 - $t0}")" "$used"
-      echo "run $run ($s) $m: $(awk "BEGIN{printf \"%.2f\", $t1 - $t0}") s, pool +$((used / MiB)) MiB" >&2
-    done
-  done
+  for s in a b c d; do reference_run $s qemu-img; reference_run $s dd; done
+  if [ "$MODE" = one-run ]; then
+    tool_run tool bench-a bench-b bench-c bench-d
+    tool_run tool-fs-aware bench-a bench-b bench-c bench-d
+  else
+    for s in a b c d; do tool_run tool "bench-$s"; done
+    tool_run tool-fs-aware bench-d
+  fi
 done
 if [ "${KEEP_LOG:-}" ]; then cat /tmp/tool.log >&2; fi
-python3 - "$RES" <<'PY'
+python3 - "$RES" "$MODE" <<'PY'
 import sys, statistics, collections
 rows = collections.defaultdict(list); used = {}
 for line in open(sys.argv[1]):
     s, m, t, u = line.split(); rows[(s, m)].append(float(t)); used[(s, m)] = int(u)
-print("| shape | qemu-img s | dd s | qvm-to-lvm s | tool / qemu-img | tool / dd | pool data after: qemu-img / dd / tool |")
-print("|---|---|---|---|---|---|---|")
+one_run = sys.argv[2] == "one-run"
+med = lambda k: statistics.median(rows[k])
+mib = lambda k: "%.0f MiB" % (used[k] / 2**20)
+per_round = lambda a, b: " / ".join("%.2f" % (x / y) for x, y in zip(rows[a], rows[b]))
+print("| shape | qemu-img s | dd s | qvm-to-lvm s%s | tool / qemu-img | per round | tool / dd | pool data after: qemu-img / dd / tool |"
+      % (" (the domain's time in one run)" if one_run else ""))
+print("|---|---|---|---|---|---|---|---|")
 for s in "abcd":
-    q = statistics.median(rows[(s, "qemu-img")]); d = statistics.median(rows[(s, "dd")])
+    q = med((s, "qemu-img")); d = med((s, "dd"))
     for m in ("tool", "tool-fs-aware"):
         if (s, m) not in rows: continue
-        t = statistics.median(rows[(s, m)])
-        mib = lambda k: "%.0f MiB" % (used[k] / 2**20)
-        print("| (%s)%s | %.2f | %.2f | %.2f | %.2f | %.2f | %s / %s / %s |" % (s, " fs-aware" if m != "tool" else "", q, d, t, t / q, t / d,
-              mib((s, "qemu-img")), mib((s, "dd")), mib((s, m))))
+        t = med((s, m))
+        print("| (%s)%s | %.2f | %.2f | %.2f | %.2f | %s | %.2f | %s / %s / %s |" % (s, " fs-aware" if m != "tool" else "", q, d, t, t / q,
+              per_round((s, m), (s, "qemu-img")), t / d, mib((s, "qemu-img")), mib((s, "dd")), mib((s, m))))
+if one_run:
+    # The whole run against the reference tools' four copies, round by round; "once per run" is the
+    # run's wall time less its domains' times (the JVM's start, qubes.xml, lvs, the plan, the backup).
+    n = len(rows[("a", "qemu-img")])
+    q = [sum(rows[(s, "qemu-img")][i] for s in "abcd") for i in range(n)]
+    d = [sum(rows[(s, "dd")][i] for s in "abcd") for i in range(n)]
+    for m in ("tool", "tool-fs-aware"):
+        w = rows[("all", m)]
+        once = [w[i] - sum(rows[(s, m)][i] for s in "abcd") for i in range(n)]
+        print("| all four, one run%s | %.2f | %.2f | %.2f (once per run: %s s) | %.2f | %s | %.2f | - |" % (
+              " --fs-aware" if m != "tool" else "", statistics.median(q), statistics.median(d), statistics.median(w),
+              " / ".join("%.2f" % o for o in once), statistics.median(w) / statistics.median(q),
+              " / ".join("%.2f" % (x / y) for x, y in zip(w, q)), statistics.median(w) / statistics.median(d)))
 PY
 umount /src

@@ -1,5 +1,7 @@
 package org.qubesstorage.migrate;
 
+import static java.util.Objects.requireNonNull;
+
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -7,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -56,6 +59,7 @@ public final class QvmToLvm implements Callable<Integer> {
     Path journalPath;
     Path plugins;
 
+    private final Instant started;
     private Output out;
     private final PrintStream progressStream = System.err;
     private final boolean terminal = System.console() != null && System.console().isTerminal();
@@ -63,13 +67,22 @@ public final class QvmToLvm implements Callable<Integer> {
     public static void main(String[] args) {
         StartupPrefetch.start(); // first: it overlaps with picocli's set-up below
         Phases.mark("main reached");
-        int code = run(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8), new PrintWriter(System.err, true, StandardCharsets.UTF_8));
+        // The launcher execs java, so the process started with the launcher: a run's elapsed time
+        // then includes the JVM's start, as a stopwatch around the command would.
+        Instant started = ProcessHandle.current().info().startInstant().orElseGet(Instant::now);
+        int code = run(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8), new PrintWriter(System.err, true, StandardCharsets.UTF_8),
+                started);
         System.exit(code);
     }
 
     /** Runs the tool (for tests and embedding: nothing exits the JVM). */
     public static int run(String[] args, PrintWriter stdout, PrintWriter stderr) {
-        CommandLine cl = ToolCommandLine.create(new QvmToLvm(), new Demo());
+        return run(args, stdout, stderr, Instant.now());
+    }
+
+    /** As {@link #run(String[], PrintWriter, PrintWriter)}; {@code started} is where the elapsed time the summary reports begins. */
+    static int run(String[] args, PrintWriter stdout, PrintWriter stderr, Instant started) {
+        CommandLine cl = ToolCommandLine.create(new QvmToLvm(started), new Demo());
         cl.setOut(stdout);
         cl.setErr(stderr);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -93,6 +106,14 @@ public final class QvmToLvm implements Callable<Integer> {
     }
 
     private CommandLine commandLine;
+
+    QvmToLvm() {
+        this(Instant.now());
+    }
+
+    QvmToLvm(Instant started) {
+        this.started = requireNonNull(started, "started");
+    }
 
     /** Called by {@link ToolCommandLine#create}: where the parsed options come from. */
     void commandLine(CommandLine commandLine) {
@@ -317,6 +338,8 @@ public final class QvmToLvm implements Callable<Integer> {
     private int finish(MigrationPlan plan, Migrator.Result result, Path backup) {
         Phases.mark("migrated");
         Reports.summary(out.human(), result);
+        long elapsed = Duration.between(started, Instant.now()).toMillis();
+        Reports.elapsed(out.human(), elapsed, result);
         Reports.legacyEntries(out.human(), result.legacyEntries());
         if (backup != null) {
             out.human().println("The original qubes.xml is kept as " + backup + "; undo with --rollback.");
@@ -326,6 +349,7 @@ public final class QvmToLvm implements Callable<Integer> {
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("plan", plan);
         doc.put("result", result);
+        doc.put("elapsedMillis", elapsed);
         doc.put("exitCode", code);
         json(doc);
         return code;

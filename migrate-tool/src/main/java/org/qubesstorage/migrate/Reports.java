@@ -73,10 +73,24 @@ final class Reports {
                     millis == 0 ? 0 : apparent / 1e6 / (millis / 1000.0), r.volumes().size(), r.volumes().size());
         }
         for (Migrator.DomainOutcome d : r.domains()) {
-            w.printf("  %-20s %s%s%n", d.domain(), d.outcome(), d.reason() == null ? "" : " - " + d.reason());
+            w.printf(Locale.ROOT, "  %-20s %s%s%s%n", d.domain(), d.outcome(),
+                    d.millis() == null ? "" : String.format(Locale.ROOT, " in %.1f s", d.millis() / 1000.0),
+                    d.reason() == null ? "" : " - " + d.reason());
         }
         r.removedSources().forEach(s -> w.println("  source removed: " + s));
         r.keptSources().forEach(s -> w.println("  source kept: " + s));
+        w.flush();
+    }
+
+    /**
+     * The run's wall time (from the process's start when run as a command: the launcher's
+     * {@code exec} keeps the process, so the JVM's start is in it) and how much of it the domains'
+     * migrations took: the rest is what the run spends once.
+     */
+    static void elapsed(PrintWriter w, long millis, Migrator.Result r) {
+        long domains = r.domains().stream().map(Migrator.DomainOutcome::millis).filter(m -> m != null).mapToLong(Long::longValue).sum();
+        w.printf(Locale.ROOT, "Elapsed: %.1f s; %.1f s of it migrating domains, %.1f s once per run%n",
+                millis / 1000.0, domains / 1000.0, (millis - domains) / 1000.0);
         w.flush();
     }
 

@@ -3,6 +3,7 @@ package org.qubesstorage.migrate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -102,9 +103,10 @@ abstract class MigrationScenarios {
         Path xml = fresh("e2e");
         Map<String, String> before = dataDigests(xml, false);
         Map<String, String> sources = Installations.imageDigests(xml.getParent());
-        ToolRun r = ToolRun.inProcess(args(xml, "--all", "--yes"));
+        ToolRun r = ToolRun.inProcess(args(xml, "--all", "--yes", "--json"));
         assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isZero();
-        assertThat(r.stdout()).contains("6 of 6", "migrated");
+        assertThat(r.stderr()).contains("6 of 6", "migrated in ", "Elapsed: ");
+        assertDomainTimesCoverTheirCopies(new ObjectMapper().readTree(r.stdout()));
         assertThat(dataDigests(xml, true)).isEqualTo(before);
         assertThat(Installations.imageDigests(xml.getParent())).as("sources are never changed").isEqualTo(sources);
         QubesXml model = QubesXmlFile.load(xml).document().model();
@@ -116,6 +118,23 @@ abstract class MigrationScenarios {
             });
         }
         startAndStopAll(xml);
+    }
+
+    /** Each migrated domain's time spans its volumes' copies, and the run's elapsed time spans all domains. */
+    static void assertDomainTimesCoverTheirCopies(JsonNode doc) {
+        Map<String, Long> copyMillis = new TreeMap<>();
+        doc.at("/result/volumes").forEach(v -> copyMillis.merge(v.get("domain").asText(), v.get("millis").asLong(), Long::sum));
+        long domainsMillis = 0;
+        for (JsonNode d : doc.at("/result/domains")) {
+            String name = d.get("domain").asText();
+            if (d.get("outcome").asText().equals("migrated")) {
+                assertThat(d.get("millis").asLong()).as(name).isPositive().isGreaterThanOrEqualTo(copyMillis.getOrDefault(name, 0L));
+                domainsMillis += d.get("millis").asLong();
+            } else {
+                assertThat(d.has("millis")).as(name + " was not migrated: no time").isFalse();
+            }
+        }
+        assertThat(doc.get("elapsedMillis").asLong()).isGreaterThanOrEqualTo(domainsMillis);
     }
 
     String targetPoolName() {
