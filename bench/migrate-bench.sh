@@ -28,4 +28,4 @@ fi
 # SIGSEGVs at freshly patched compiled-method entries in 28 tool runs).
 if [ "${QVM_TO_LVM_JIT:-}" = full ]; then smp=1; else smp=2; fi
 export VM_SMP=${VM_SMP:-$smp} VM_MEM=${VM_MEM:-3G} VM_TIMEOUT=${VM_TIMEOUT:-5400}
-exec test-harness/vm/run-in-vm.sh "RUNS=$RUNS DIV=$DIV MODE=${MODE:-one-run} QVM_TO_LVM_AOT=${QVM_TO_LVM_AOT:-1} QVM_TO_LVM_JIT=${QVM_TO_LVM_JIT:-} ROOT='$PWD' bash '$PWD/bench/migrate-bench-vm.sh'" 24G,16G
+exec test-harness/vm/run-in-vm.sh "RUNS=$RUNS DIV=$DIV MODE=${MODE:-one-run} QVM_TO_LVM_AOT=${QVM_TO_LVM_AOT:-1} QVM_TO_LVM_JIT=${QVM_TO_LVM_JIT:-} ROOT='$PWD' bash '$PWD/bench/migrate-bench-vm.sh'" 32G,16G
