@@ -3,6 +3,7 @@ package org.qubesstorage.migrate;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import org.qubesstorage.migrate.MigrationPlan.DomainPlan;
 import org.qubesstorage.migrate.MigrationPlan.SpaceCheck;
 import org.qubesstorage.migrate.MigrationPlan.VolumePlan;
@@ -88,7 +89,7 @@ final class Reports {
      * migrations took: the rest is what the run spends once.
      */
     static void elapsed(PrintWriter w, long millis, Migrator.Result r) {
-        long domains = r.domains().stream().map(Migrator.DomainOutcome::millis).filter(m -> m != null).mapToLong(Long::longValue).sum();
+        long domains = r.domains().stream().map(Migrator.DomainOutcome::millis).filter(Objects::nonNull).mapToLong(Long::longValue).sum();
         w.printf(Locale.ROOT, "Elapsed: %.1f s; %.1f s of it migrating domains, %.1f s once per run%n",
                 millis / 1000.0, domains / 1000.0, (millis - domains) / 1000.0);
         w.flush();

@@ -128,7 +128,8 @@ abstract class MigrationScenarios {
         for (JsonNode d : doc.at("/result/domains")) {
             String name = d.get("domain").asText();
             if (d.get("outcome").asText().equals("migrated")) {
-                assertThat(d.get("millis").asLong()).as(name).isPositive().isGreaterThanOrEqualTo(copyMillis.getOrDefault(name, 0L));
+                // a domain with nothing to copy (a DispVM: only re-pointed) may take under a millisecond
+                assertThat(d.get("millis").asLong()).as(name).isNotNegative().isGreaterThanOrEqualTo(copyMillis.getOrDefault(name, 0L));
                 domainsMillis += d.get("millis").asLong();
             } else {
                 assertThat(d.has("millis")).as(name + " was not migrated: no time").isFalse();
