@@ -63,8 +63,8 @@ tool --vg qb --thin-pool tpool bench-d --yes > /tmp/tool.log 2>&1 || { cat /tmp/
 tool --rollback > /tmp/rollback.log 2>&1 || { echo "rollback failed:"; cat /tmp/rollback.log; exit 1; } >&2
 tool_files   # after the first run: it may have recorded the AOT cache
 # And one untimed qemu-img run, so that qemu-img's first timed run is not its first in this boot:
-# that one was 1.5-2x slower than the rest in every boot measured (2026-12-04: 11.92 s, then 6.31,
-# 5.97 s on (a)), for a cause not known.
+# on 2026-12-04 that one was about 2x slower than the next ones (11.92 s, then 6.31 and 5.97 s on
+# (a)), for a cause not known.
 lvcreate -q -T qb/tpool -V "$(stat -c %s "$D/appvms/bench-d/private.img")B" -n bench -ay -kn >/dev/null
 qemu-img convert -n --target-is-zero -t none -W -O raw -f raw "$D/appvms/bench-d/private.img" /dev/qb/bench
 lvremove -q -f qb/bench >/dev/null
