@@ -62,22 +62,21 @@ tool() { "$ROOT/qvm-to-lvm" --qubes-xml "$D/qubes.xml" "$@"; }
 tool --vg qb --thin-pool tpool bench-d --yes > /tmp/tool.log 2>&1 || { cat /tmp/tool.log >&2; exit 1; }
 tool --rollback > /tmp/rollback.log 2>&1 || { echo "rollback failed:"; cat /tmp/rollback.log; exit 1; } >&2
 tool_files   # after the first run: it may have recorded the AOT cache
-# And one untimed qemu-img run, so that qemu-img's first timed run is not its first in this boot:
-# on 2026-12-04 that one was about 2x slower than the next ones (11.92 s, then 6.31 and 5.97 s on
-# (a)), for a cause not known.
-lvcreate -q -T qb/tpool -V "$(stat -c %s "$D/appvms/bench-d/private.img")B" -n bench -ay -kn >/dev/null
-qemu-img convert -n --target-is-zero -t none -W -O raw -f raw "$D/appvms/bench-d/private.img" /dev/qb/bench
-lvremove -q -f qb/bench >/dev/null
 echo "Tool files warmed before each of its runs: ${#TOOL_FILES[@]}, $(cat "${TOOL_FILES[@]}" | wc -c) bytes" >&2
 RES=/tmp/results; : > "$RES"
 record() { echo "$1 $2 $3 $4" >> "$RES"; }   # shape method seconds pool-bytes
+lv_used() { lvs --noheadings --units b --nosuffix -o data_percent,lv_size "$1" | awk '{printf "%.0f", $1 * $2 / 100}'; }
 # The reference tools, one image each, into a fresh thin LV (created and removed untimed).
+new_lv() { lvcreate -q -T qb/tpool -V "$(stat -c %s "$1")B" -n bench -ay -kn >/dev/null; }   # sized for image $1
+reference_copy() {   # method image: into qb/bench
+  if [ "$1" = qemu-img ]; then qemu-img convert -n --target-is-zero -t none -W -O raw -f raw "$2" /dev/qb/bench
+  else dd if="$2" of=/dev/qb/bench bs=4M conv=sparse,fdatasync status=none; fi
+}
 reference_run() {   # shape method
-  local src size base used t0 t1
-  src="$D/appvms/bench-$1/private.img"; size=$(stat -c %s "$src"); base=$(pool_used)
-  lvcreate -q -T qb/tpool -V "${size}B" -n bench -ay -kn >/dev/null; cold_data_warm_program "$2"; t0=$(now)
-  if [ "$2" = qemu-img ]; then qemu-img convert -n --target-is-zero -t none -W -O raw -f raw "$src" /dev/qb/bench
-  else dd if="$src" of=/dev/qb/bench bs=4M conv=sparse,fdatasync status=none; fi
+  local src base used t0 t1
+  src="$D/appvms/bench-$1/private.img"; base=$(pool_used)
+  new_lv "$src"; cold_data_warm_program "$2"; t0=$(now)
+  reference_copy "$2" "$src"
   t1=$(now); used=$(( $(pool_used) - base )); lvremove -q -f qb/bench >/dev/null
   record "$1" "$2" "$(awk "BEGIN{print $t1 - $t0}")" "$used"
   echo "run $run ($1) $2: $(awk "BEGIN{printf \"%.2f\", $t1 - $t0}") s, pool +$((used / MiB)) MiB" >&2
@@ -107,7 +106,10 @@ PY
   echo "run $run ($*) $m: $(awk "BEGIN{printf \"%.2f\", $t1 - $t0}") s, pool +$((used / MiB)) MiB" >&2
   tool --rollback > /tmp/rollback.log 2>&1 || { echo "rollback failed:"; cat /tmp/rollback.log; exit 1; } >&2
 }
-lv_used() { lvs --noheadings --units b --nosuffix -o data_percent,lv_size "$1" | awk '{printf "%.0f", $1 * $2 / 100}'; }
+# And one untimed qemu-img run, so that qemu-img's first timed run is not its first in this boot:
+# on 2026-12-04 that one was about 2x slower than the next ones (11.92 s, then 6.31 and 5.97 s on
+# (a)), for a cause not known.
+new_lv "$D/appvms/bench-d/private.img"; reference_copy qemu-img "$D/appvms/bench-d/private.img"; lvremove -q -f qb/bench >/dev/null
 for run in $(seq 1 "$RUNS"); do
   for s in a b c d; do reference_run $s qemu-img; reference_run $s dd; done
   if [ "$MODE" = one-run ]; then
