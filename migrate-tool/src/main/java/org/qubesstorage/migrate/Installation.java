@@ -80,6 +80,24 @@ public final class Installation {
         return remap(recorded, qubesDir);
     }
 
+    /**
+     * The image of legacy domain {@code d}'s volume {@code volume} where it lives now, once it is
+     * known to be a regular file inside the domain's (remapped) directory reached without symbolic
+     * links: on an old disk given with {@code --qubes-dir}, an absolute link would otherwise read the
+     * running host's files into a qube's new volume.
+     *
+     * @throws org.qubesstorage.spi.StorageException NOT_FOUND if it is missing, INVALID_CONFIGURATION
+     *                                               if it is anything but such a file
+     */
+    public Path legacyImage(org.qubesstorage.xml.DomainEntry d, String volume) {
+        Path recorded = d.images().get(volume);
+        Path dir = d.dirPath().orElseThrow(() -> org.qubesstorage.spi.StorageException.invalidConfiguration(
+                "Domain " + d.name() + " has no dir_path"));
+        Path image = remap(requireNonNull(recorded, "image"));
+        org.qubesstorage.linux.ContainedFiles.requireRegularBeneath(remap(dir), image);
+        return image;
+    }
+
     public QubesXmlFile file() {
         return file;
     }

@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFileAttributes;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -81,12 +83,19 @@ final class Journal implements AutoCloseable {
         this.lock = lock;
     }
 
-    /** Opens (creating if needed) and locks {@code path}; refuses if another run holds it. */
-    static Journal open(Path path) {
+    /**
+     * Opens (creating if needed) and locks {@code path}; refuses if another run holds it. A new
+     * journal gets {@code like}'s mode, owner and group (the qubes.xml it journals: it records
+     * the same installation's pools and volumes), not whatever the umask would give it.
+     */
+    static Journal open(Path path, Path like) {
         requireNonNull(path, "path");
         try {
             boolean created = !Files.exists(path);
             FileChannel ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            if (created) {
+                sameAttributes(path, like);
+            }
             FileLock lock;
             try {
                 lock = ch.tryLock();
@@ -110,6 +119,18 @@ final class Journal implements AutoCloseable {
         return path;
     }
 
+    private static void sameAttributes(Path path, Path like) throws IOException {
+        PosixFileAttributes attrs = Files.readAttributes(like, PosixFileAttributes.class);
+        Files.setPosixFilePermissions(path, attrs.permissions());
+        try {
+            PosixFileAttributeView view = Files.getFileAttributeView(path, PosixFileAttributeView.class);
+            view.setOwner(attrs.owner());
+            view.setGroup(attrs.group());
+        } catch (IOException e) {
+            // Not root: the journal keeps our own owner, as qubes.xml's own saves would.
+        }
+    }
+
     /** Appends {@code e} and makes it durable before returning. */
     void append(Entry e) {
         try {
@@ -126,12 +147,18 @@ final class Journal implements AutoCloseable {
 
     /** The entries of the journal at {@code path}; a torn last line is dropped, any other bad line refused. */
     static List<Entry> read(Path path) {
-        List<String> lines;
+        String text;
         try {
-            lines = Files.readAllLines(path, StandardCharsets.UTF_8);
+            text = Files.readString(path, StandardCharsets.UTF_8);
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw ToolException.input("The journal " + path + " is not a journal: it is not UTF-8 text");
         } catch (IOException e) {
             throw ToolException.input("Cannot read the journal " + path + ": " + e.getMessage());
         }
+        // Every record ends with a newline, written with it in one write: only an unterminated
+        // last line can be a record torn by a kill.
+        boolean lastTerminated = text.endsWith("\n");
+        List<String> lines = text.lines().toList();
         List<Entry> entries = new ArrayList<>();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
@@ -141,7 +168,7 @@ final class Journal implements AutoCloseable {
             try {
                 entries.add(JSON.readValue(line, Entry.class));
             } catch (JsonProcessingException e) {
-                if (i == lines.size() - 1) {
+                if (i == lines.size() - 1 && !lastTerminated) {
                     break; // killed while writing it: the step it announced never started
                 }
                 throw ToolException.input("Journal " + path + " line " + (i + 1) + " is damaged: " + e.getOriginalMessage());

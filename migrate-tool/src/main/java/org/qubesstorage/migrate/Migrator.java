@@ -293,7 +293,14 @@ final class Migrator {
     /** Runs {@code reader} on the source's data: the exported volume (R4) or the image (legacy). */
     private <T> T withSource(MigrationPlan plan, DomainPlan d, VolumePlan v, Reader<T> reader) {
         if (plan.legacy()) {
-            return reader.read(Path.of(v.sourcePath()));
+            DomainEntry entry = inst.model().domain(d.name()).orElseThrow(() -> StorageException.notFound(
+                    "Domain " + d.name() + " is no longer in " + inst.file().path()));
+            Path image = inst.legacyImage(entry, v.name());
+            if (!image.toString().equals(v.sourcePath())) {
+                throw StorageException.invalidConfiguration("Domain " + d.name() + "'s " + v.name() + " image is now "
+                        + image + ", not the planned " + v.sourcePath());
+            }
+            return reader.read(image);
         }
         Volume sv = inst.host().domain(d.name()).volume(v.name());
         if (!sv.vid().equals(v.sourceVid()) || !sv.pool().name().equals(v.sourcePool())) {

@@ -3,6 +3,7 @@ package org.qubesstorage.migrate;
 import static java.util.Objects.requireNonNull;
 
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -24,6 +25,7 @@ import org.qubesstorage.migrate.MigrationPlan.VolumePlan;
 import org.qubesstorage.spi.DomainRef;
 import org.qubesstorage.spi.ErrorCode;
 import org.qubesstorage.spi.Pool;
+import org.qubesstorage.spi.PythonInt;
 import org.qubesstorage.spi.StorageException;
 import org.qubesstorage.spi.Volume;
 import org.qubesstorage.spi.VolumeConfig;
@@ -137,7 +139,8 @@ final class Planner {
             String refusal = data == 0 ? null : pool.checkSpace(data, virtual).orElse(null);
             space = new SpaceCheck(data, virtual, boxed(pool.size()), boxed(pool.usage()), refusal, null);
         }
-        return new MigrationPlan(inst.model().format().name(), inst.file().path().toString(), originalSha256,
+        return new MigrationPlan(inst.model().format().name(), inst.file().path().toAbsolutePath().normalize().toString(),
+                originalSha256,
                 pool.name(), target.added(), domains, space);
     }
 
@@ -260,7 +263,7 @@ final class Planner {
                         return why + " (its " + e.getKey() + " is a snapshot of " + d.name() + "'s " + c.name()
                                 + " and would have to move with it)";
                     }
-                    long size = Optional.ofNullable(a.get("size")).map(Long::parseLong).orElse(c.size());
+                    long size = Optional.ofNullable(a.get("size")).map(PythonInt::parseLong).orElse(c.size());
                     String vid = targetVid(o, e.getKey(), size);
                     volumes.add(new VolumePlan(e.getKey(), Action.REPOINT, "snapshot of " + d.name() + "'s " + c.name()
                             + ": moves with it", VolumeType.SNAPSHOT.name(), a.get("pool"), a.get("vid"), null, size, 0, vid,
@@ -399,9 +402,7 @@ final class Planner {
             String where = "Domain " + d.name() + ", volume " + name;
             boolean data = name.equals("private") || (name.equals("root") && ownRoot);
             if (data) {
-                if (!Files.isRegularFile(image)) {
-                    throw ToolException.input(where + ": image " + image + " does not exist");
-                }
+                image = inst.legacyImage(d, name);
                 images.add(image);
                 ImageStats stats = ImageStats.of(image, OptionalLong.empty());
                 String vid = targetVid(d, name, stats.apparent());
@@ -409,7 +410,7 @@ final class Planner {
                         stats.apparent(), stats.allocated(), vid, stats.apparent(), true,
                         r4Entry(name, vid, stats.apparent(), true, true, false, null), null, null));
             } else if (name.equals("volatile")) {
-                long size = Files.isRegularFile(image) ? ImageStats.of(image, OptionalLong.empty()).apparent() : 10L << 30;
+                long size = Files.isRegularFile(image, LinkOption.NOFOLLOW_LINKS) ? ImageStats.of(image, OptionalLong.empty()).apparent() : 10L << 30;
                 String vid = targetVid(d, name, size);
                 volumes.add(new VolumePlan(name, Action.REPOINT, "volatile: recreated empty at every start", VolumeType.VOLATILE.name(),
                         null, null, null, size, 0, vid, size, true, r4Entry(name, vid, size, true, false, false, null), null, null));
@@ -424,7 +425,7 @@ final class Planner {
                         + template + " too to get its R4 root entry");
             } else {
                 long size = inst.model().domain(template).flatMap(t -> Optional.ofNullable(t.images().get("root")))
-                        .map(inst::remap).filter(Files::isRegularFile).map(p -> ImageStats.of(p, OptionalLong.empty()).apparent())
+                        .map(inst::remap).filter(p -> Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)).map(p -> ImageStats.of(p, OptionalLong.empty()).apparent())
                         .orElse(10L << 30);
                 String vid = targetVid(d, "root", size);
                 volumes.add(new VolumePlan("root", Action.REPOINT, "snapshot of " + template + "'s root, which moves too",

@@ -60,6 +60,7 @@ public final class QvmToLvm implements Callable<Integer> {
     Path plugins;
 
     private final Instant started;
+    private final QubesdGuard qubesd;
     private Output out;
     private final PrintStream progressStream = System.err;
     private final boolean terminal = System.console() != null && System.console().isTerminal();
@@ -82,7 +83,12 @@ public final class QvmToLvm implements Callable<Integer> {
 
     /** As {@link #run(String[], PrintWriter, PrintWriter)}; {@code started} is where the elapsed time the summary reports begins. */
     static int run(String[] args, PrintWriter stdout, PrintWriter stderr, Instant started) {
-        CommandLine cl = ToolCommandLine.create(new QvmToLvm(started), new Demo());
+        return run(args, stdout, stderr, new QvmToLvm(started));
+    }
+
+    /** Runs {@code tool} (tests give it the qubesd socket to probe). */
+    static int run(String[] args, PrintWriter stdout, PrintWriter stderr, QvmToLvm tool) {
+        CommandLine cl = ToolCommandLine.create(tool, new Demo());
         cl.setOut(stdout);
         cl.setErr(stderr);
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -97,10 +103,11 @@ public final class QvmToLvm implements Callable<Integer> {
                 err.flush();
                 return ExitCodes.INPUT;
             }
-            err.println("qvm-to-lvm: unexpected failure: " + e);
+            // A bug, not a partial migration: the journal says what was done, so exit 1 would mislead.
+            err.println("qvm-to-lvm: internal error, please report it with the trace below: " + e);
             e.printStackTrace(err);
             err.flush();
-            return ExitCodes.PARTIAL;
+            return ExitCodes.INPUT;
         });
         return cl.execute(args);
     }
@@ -112,7 +119,12 @@ public final class QvmToLvm implements Callable<Integer> {
     }
 
     QvmToLvm(Instant started) {
+        this(started, QubesdGuard.system());
+    }
+
+    QvmToLvm(Instant started, QubesdGuard qubesd) {
         this.started = requireNonNull(started, "started");
+        this.qubesd = requireNonNull(qubesd, "qubesd");
     }
 
     /** Called by {@link ToolCommandLine#create}: where the parsed options come from. */
@@ -160,7 +172,12 @@ public final class QvmToLvm implements Callable<Integer> {
         Installation inst = Installation.load(qubesXml, Optional.ofNullable(qubesDir), drivers);
         Phases.mark("qubes.xml read");
         Path journal = journalPath != null ? journalPath : qubesXml.toAbsolutePath().getParent().resolve("qvm-to-lvm.journal");
-        List<RunningCheck> checks = runningChecks();
+        List<RunningCheck> checks = runningChecks(inst);
+        if (dryRun) {
+            qubesd.running().ifPresent(why -> out.human().println("Warning: " + why));
+        } else if (inst.model().format() != org.qubesstorage.xml.QubesXml.Format.LEGACY_R2_R3) {
+            qubesd.refuseWrites(rollback ? "roll back" : resume ? "resume" : "migrate");
+        }
         if (rollback) {
             return rollback(inst, journal, checks);
         }
@@ -207,9 +224,15 @@ public final class QvmToLvm implements Callable<Integer> {
         }
     }
 
-    private List<RunningCheck> runningChecks() {
+    private List<RunningCheck> runningChecks(Installation inst) {
         List<RunningCheck> checks = new ArrayList<>();
         Set<String> named = new LinkedHashSet<>(running);
+        for (String n : named) {
+            if (inst.model().domain(n).isEmpty()) {
+                // A typo here would leave a running qube unprotected: refuse it as --exclude does.
+                throw ToolException.input("--running " + n + ": no such domain in qubes.xml");
+            }
+        }
         checks.add((domain, images) -> named.contains(domain) ? Optional.of("named by --running") : Optional.empty());
         checks.add(new ImagesInUse());
         ServiceLoader.load(RunningCheck.class, QvmToLvm.class.getClassLoader()).forEach(checks::add);
@@ -261,7 +284,7 @@ public final class QvmToLvm implements Callable<Integer> {
         }
         Path backup = legacy ? null : backup(inst.file().path());
         Phases.mark("qubes.xml backed up");
-        try (Journal journal = Journal.open(journalFile)) {
+        try (Journal journal = Journal.open(journalFile, inst.file().path())) {
             Phases.mark("journal opened");
             journal.append(new Journal.Entry("run", Instant.now().toString(), null, null, null, null, ProcessHandle.current().pid(),
                     plan, backup == null ? null : backup.toString(), removeSource, fsAware, null));
@@ -379,6 +402,7 @@ public final class QvmToLvm implements Callable<Integer> {
 
     private int resume(Installation inst, Path journalFile) {
         JournalState state = journaled(journalFile, "resume");
+        JournalBinding.require(state, inst, journalFile);
         if (state.rollbackStarted() && !state.rolledBack()) {
             throw ToolException.input("A rollback of this run was started; finish it with --rollback");
         }
@@ -388,7 +412,7 @@ public final class QvmToLvm implements Callable<Integer> {
         }
         MigrationPlan plan = state.plan();
         Reports.plan(out.human(), plan);
-        try (Journal journal = Journal.open(journalFile)) {
+        try (Journal journal = Journal.open(journalFile, inst.file().path())) {
             journal.append(Journal.Entry.of("resume").withPid());
             Migrator.removeStaleTemporaries(inst.file().path(), state.pids());
             Target target = Target.reload(inst, plan.targetPool(), plan.addedPool());
@@ -402,13 +426,14 @@ public final class QvmToLvm implements Callable<Integer> {
 
     private int rollback(Installation inst, Path journalFile, List<RunningCheck> checks) {
         JournalState state = journaled(journalFile, "roll back");
+        JournalBinding.require(state, inst, journalFile);
         if (state.rolledBack()) {
             out.human().println("The journaled run was already rolled back.");
             return ExitCodes.DONE;
         }
         MigrationPlan plan = state.plan();
         Rollback.Result r;
-        try (Journal journal = Journal.open(journalFile)) {
+        try (Journal journal = Journal.open(journalFile, inst.file().path())) {
             Migrator.removeStaleTemporaries(inst.file().path(), state.pids());
             Target target = Target.reload(inst, plan.targetPool(), plan.addedPool());
             r = new Rollback(inst, target, state, journal, checks, out).run();

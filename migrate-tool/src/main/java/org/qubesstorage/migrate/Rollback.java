@@ -7,6 +7,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +20,7 @@ import org.qubesstorage.migrate.MigrationPlan.DomainPlan;
 import org.qubesstorage.migrate.MigrationPlan.VolumePlan;
 import org.qubesstorage.spi.StorageException;
 import org.qubesstorage.spi.Volume;
+import org.qubesstorage.xml.DomainEntry;
 import org.qubesstorage.xml.QubesXmlDocument;
 import org.qubesstorage.xml.QubesXmlFile;
 
@@ -70,21 +73,52 @@ final class Rollback {
             restoreXml(plan, undo, kept.isEmpty());
         }
         List<String> removedVolumes = new ArrayList<>();
+        Set<String> referenced = plan.legacy() ? Set.of() : referencedVolumes();
         for (DomainPlan d : undo) {
             for (VolumePlan v : d.volumes()) {
-                if (v.action() == Action.LEAVE) {
+                if (v.action() == Action.LEAVE || !createdByRun(d, v)) {
+                    continue;
+                }
+                String name = target.pool().name() + ":" + v.targetVid();
+                if (referenced.contains(name)) {
+                    out.human().println("  kept " + name + ": qubes.xml still refers to it");
                     continue;
                 }
                 Volume tv = target.pool().initVolume(Migrator.originSpec(d, v.name(), v.targetVid(), v.size()));
-                if (exists(tv) || state.started().contains(d.name() + "/" + v.name())) {
-                    Migrator.discard(tv);
-                    removedVolumes.add(target.pool().name() + ":" + v.targetVid());
-                    Checkpoints.reach("rollback-removed " + d.name() + ":" + v.name());
+                boolean existed = exists(tv);
+                Migrator.discard(tv);
+                if (existed) {
+                    removedVolumes.add(name);
                 }
+                Checkpoints.reach("rollback-removed " + d.name() + ":" + v.name());
             }
         }
         journal.append(Journal.Entry.of("rolled-back"));
         return new Result(undo.stream().map(DomainPlan::name).toList(), kept, removedVolumes);
+    }
+
+    /**
+     * Whether the run made {@code v}'s target: a copy whose import it journaled, or a volume it
+     * re-pointed in a save it journaled (the driver creates those at the domain's next start).
+     */
+    private boolean createdByRun(DomainPlan d, VolumePlan v) {
+        if (v.action() == Action.COPY) {
+            return state.started().contains(d.name() + "/" + v.name());
+        }
+        return state.saved().contains(d.name()) || state.saving().containsKey(d.name());
+    }
+
+    /** Every pool:vid the qubes.xml now on disk refers to, after its entries were restored. */
+    private Set<String> referencedVolumes() {
+        Set<String> refs = new HashSet<>();
+        for (DomainEntry e : QubesXmlFile.load(inst.file().path()).document().model().domains()) {
+            for (Map<String, String> a : e.volumes().values()) {
+                if (a.get("vid") != null) {
+                    refs.add(a.getOrDefault("pool", "") + ":" + a.get("vid"));
+                }
+            }
+        }
+        return refs;
     }
 
     private static boolean exists(Volume v) {

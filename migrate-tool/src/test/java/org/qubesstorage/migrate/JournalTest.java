@@ -28,11 +28,41 @@ class JournalTest {
                 new MigrationPlan.SpaceCheck(0, 0, null, null, null, null));
     }
 
+    /** A qubes.xml stand-in with a mode the umask would not give (0640). */
+    private static Path qubesXml(Path dir) throws IOException {
+        Path x = dir.resolve("qubes.xml");
+        if (!Files.exists(x)) {
+            Files.writeString(x, "<qubes/>");
+            Files.setPosixFilePermissions(x, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
+        }
+        return x;
+    }
+
+    @Test
+    @DisplayName("a new journal takes its qubes.xml's mode, not the umask's")
+    void journalMode() throws IOException {
+        Path p = dir.resolve("j");
+        try (Journal j = Journal.open(p, qubesXml(dir))) {
+            j.append(Journal.Entry.of("resume"));
+        }
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p))).isEqualTo("rw-r-----");
+    }
+
+    @Test
+    @DisplayName("a journal of one complete garbage line is damaged, not empty; only an unterminated last line is a torn write")
+    void garbageIsNotEmpty() throws IOException {
+        Path p = dir.resolve("j");
+        Files.writeString(p, "this is not a journal\n");
+        assertThatThrownBy(() -> Journal.read(p)).isInstanceOf(ToolException.class).hasMessageContaining("line 1 is damaged");
+        Files.writeString(p, "{\"type\":\"run\"");
+        assertThat(Journal.read(p)).isEmpty();
+    }
+
     @Test
     @DisplayName("replays what each step reached; a line torn by a kill is ignored")
     void replay() throws IOException {
         Path p = dir.resolve("j");
-        try (Journal j = Journal.open(p)) {
+        try (Journal j = Journal.open(p, qubesXml(dir))) {
             j.append(new Journal.Entry("run", "t", null, null, null, null, 7L, plan(), "/x/b.bak", true, false, null));
             j.append(Journal.Entry.of("import-started").domain("work").volume("private"));
             j.append(Journal.Entry.of("committed").domain("work").volume("private")
@@ -57,9 +87,9 @@ class JournalTest {
     @DisplayName("a damaged line before the last one is refused with its line number; a second run cannot take the lock")
     void damaged() throws IOException {
         Path p = dir.resolve("j");
-        try (Journal j = Journal.open(p)) {
+        try (Journal j = Journal.open(p, qubesXml(dir))) {
             j.append(new Journal.Entry("run", "t", null, null, null, null, 7L, plan(), null, false, false, null));
-            assertThatThrownBy(() -> Journal.open(p)).isInstanceOf(ToolException.class).hasMessageContaining("Another qvm-to-lvm run");
+            assertThatThrownBy(() -> Journal.open(p, qubesXml(dir))).isInstanceOf(ToolException.class).hasMessageContaining("Another qvm-to-lvm run");
         }
         Files.writeString(p, "garbage\n{\"type\":\"done\"}\n", StandardOpenOption.APPEND);
         assertThatThrownBy(() -> Journal.read(p)).isInstanceOf(ToolException.class).hasMessageContaining("line 2 is damaged");

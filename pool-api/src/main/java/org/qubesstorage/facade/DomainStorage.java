@@ -36,9 +36,19 @@ public final class DomainStorage {
         this.running = requireNonNull(running, "running");
     }
 
+    /**
+     * The recorded volumes in file order, then those of the class's default {@code volume_config}
+     * that the file does not record: upstream merges the recorded attributes over the class
+     * defaults ({@code QubesVM.__init__}), so a domain without {@code <volume-config>} still has
+     * its root, private, volatile and kernel volumes.
+     */
     static DomainStorage load(DomainEntry entry, VolumeResolver resolver, RunningState running) {
+        Map<String, Map<String, String>> configs = new LinkedHashMap<>(entry.volumes());
+        for (String name : VolumeDefaults.forClass(entry.klass()).keySet()) {
+            configs.putIfAbsent(name, Map.of());
+        }
         Map<String, Volume> vols = new LinkedHashMap<>();
-        for (Map.Entry<String, Map<String, String>> v : entry.volumes().entrySet()) {
+        for (Map.Entry<String, Map<String, String>> v : configs.entrySet()) {
             VolumeResolver.Resolved r = resolver.resolve(entry, v.getKey(), v.getValue());
             vols.put(v.getKey(), r.pool().initVolume(r.spec()));
         }

@@ -1,11 +1,15 @@
 package org.qubesstorage.facade;
 
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import org.qubesstorage.host.PoolRegistry;
 import org.qubesstorage.spi.DomainRef;
 import org.qubesstorage.spi.Pool;
+import org.qubesstorage.spi.PythonInt;
 import org.qubesstorage.spi.StorageException;
 import org.qubesstorage.spi.Volume;
 import org.qubesstorage.spi.VolumeSpec;
@@ -23,6 +27,7 @@ final class VolumeResolver {
     private final QubesXml xml;
     private final PoolRegistry pools;
     private final StorageHost host;
+    private Map<String, Map<String, List<String>>> owners;
 
     VolumeResolver(QubesXml xml, PoolRegistry pools, StorageHost host) {
         this.xml = xml;
@@ -38,11 +43,12 @@ final class VolumeResolver {
         boolean rw = bool(attrs, "rw", d.rw());
         boolean snap = bool(attrs, "snap_on_start", d.snapOnStart());
         boolean save = bool(attrs, "save_on_stop", d.saveOnStop());
-        long size = Optional.ofNullable(attrs.get("size")).map(Long::parseLong).orElse(d.size());
+        long size = Optional.ofNullable(attrs.get("size")).map(PythonInt::parseLong).orElse(d.size());
         OptionalInt rtk = attrs.containsKey("revisions_to_keep")
-                ? OptionalInt.of(Integer.parseInt(attrs.get("revisions_to_keep"))) : OptionalInt.empty();
+                ? OptionalInt.of(PythonInt.parseInt(attrs.get("revisions_to_keep"))) : OptionalInt.empty();
         Optional<Boolean> ephemeral = Optional.ofNullable(attrs.get("ephemeral")).map("True"::equals);
         Optional<String> vid = Optional.ofNullable(attrs.get("vid")).filter(v -> !v.isEmpty());
+        boolean recordedVid = attrs.containsKey("vid");
         Optional<String> poolName = Optional.ofNullable(attrs.get("pool")).filter(p -> !p.isEmpty());
 
         Optional<Volume> source = Optional.empty();
@@ -62,19 +68,51 @@ final class VolumeResolver {
         String pn = poolName.or(() -> xml.defaultPoolFor(name)).orElseThrow(() -> StorageException.invalidConfiguration(
                 "Volume " + domain.name() + ":" + name + " has no pool and there is no default_pool"));
         Pool pool = pools.get(pn);
+        if (!recordedVid && pool.driverName().equals("linux-kernel")) {
+            // Upstream's kernel volume takes its version from the domain's kernel property, whose
+            // default is the global default_kernel (an empty value means no kernel).
+            vid = Optional.ofNullable(domain.properties().get("kernel"))
+                    .or(() -> Optional.ofNullable(xml.properties().get("default_kernel")))
+                    .map(String::strip).filter(k -> !k.isEmpty());
+        }
         VolumeSpec spec = new VolumeSpec(new DomainRef(domain.name(), domain.isTemplate()), name, vid, rw, save, snap,
                 rtk, size, source, ephemeral);
         return new Resolved(pool, spec);
     }
 
+    /**
+     * The volume {@code vid} of {@code pool}. Upstream looks it up in the pool on disk, whatever order
+     * the domains are loaded in; here the domain that records it is loaded first (found through an
+     * index of every recorded volume, so the order of domains in the file does not matter), and
+     * only then is the pool asked, which finds volumes no domain records too.
+     */
     private Volume findSource(DomainEntry domain, String name, Pool pool, String vid) {
-        // The source belongs to a template up the chain: make sure its storage is loaded first.
-        for (Optional<String> t = domain.template(); t.isPresent(); ) {
-            DomainStorage ts = host.domain(t.get());
-            t = ts.entry().template();
+        Optional<String> owner = Optional.ofNullable(owners().getOrDefault(pool.name(), Map.of()).get(vid))
+                .flatMap(names -> names.stream().findFirst());
+        if (owner.isPresent() && !owner.get().equals(domain.name())) {
+            host.domain(owner.get());
         }
         return pool.getVolume(vid).orElseThrow(() -> StorageException.notFound("Source volume " + vid + " of "
                 + domain.name() + ":" + name + " is not in pool " + pool.name()));
+    }
+
+    /** Pool → vid → the domains recording a volume with that vid there, built once. */
+    private Map<String, Map<String, List<String>>> owners() {
+        if (owners == null) {
+            Map<String, Map<String, List<String>>> index = new HashMap<>();
+            for (DomainEntry d : xml.domains()) {
+                for (Map<String, String> v : d.volumes().values()) {
+                    String vid = v.get("vid");
+                    String pool = v.get("pool");
+                    if (vid != null && !vid.isEmpty() && pool != null && !pool.isEmpty()) {
+                        index.computeIfAbsent(pool, k -> new HashMap<>()).computeIfAbsent(vid, k -> new ArrayList<>())
+                                .add(d.name());
+                    }
+                }
+            }
+            owners = index;
+        }
+        return owners;
     }
 
     private Volume templateOrigin(DomainEntry domain, String name) {

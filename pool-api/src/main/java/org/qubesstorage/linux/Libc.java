@@ -31,6 +31,16 @@ final class Libc {
     static final int O_DIRECT = 040000;
     static final int O_DIRECTORY = 0200000;
     static final int O_CLOEXEC = 02000000;
+    static final int O_NOFOLLOW = 0400000;
+    static final int O_NONBLOCK = 04000;
+    static final int O_NOCTTY = 0400;
+    static final int O_PATH = 010000000;
+    static final int AT_EMPTY_PATH = 0x1000;
+    static final int AT_SYMLINK_NOFOLLOW = 0x100;
+    static final int STATX_TYPE = 0x1;
+    static final int STATX_INO = 0x100;
+    static final int ELOOP = 40;
+    static final int ENOTDIR = 20;
 
     static final int SEEK_DATA = 3;
     static final int SEEK_HOLE = 4;
@@ -74,6 +84,16 @@ final class Libc {
     private static final class Open {
         static final MethodHandle HANDLE = bind("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
                 CAPTURE, Linker.Option.firstVariadicArg(2));
+    }
+
+    private static final class Openat {
+        static final MethodHandle HANDLE = bind("openat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT),
+                CAPTURE);
+    }
+
+    private static final class Statx {
+        static final MethodHandle HANDLE = bind("statx", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS),
+                CAPTURE);
     }
 
     private static final class Close {
@@ -171,6 +191,30 @@ final class Libc {
             throw rethrow(t);
         }
     }
+
+    static int openat(int dirfd, MemorySegment path, int flags, int mode) {
+        try {
+            return (int) Openat.HANDLE.invokeExact(CAPTURED.get(), dirfd, path, flags, mode);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code statx(2)}; {@code buffer} holds at least {@link #STATX_SIZE} bytes. */
+    static int statx(int dirfd, MemorySegment path, int flags, int mask, MemorySegment buffer) {
+        try {
+            return (int) Statx.HANDLE.invokeExact(CAPTURED.get(), dirfd, path, flags, mask, buffer);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code struct statx}'s size and the offsets of the fields read (the same on every architecture). */
+    static final long STATX_SIZE = 256;
+    static final long STATX_MODE_OFFSET = 0x1c;
+    static final long STATX_INO_OFFSET = 0x20;
+    static final long STATX_DEV_MAJOR_OFFSET = 0x88;
+    static final long STATX_DEV_MINOR_OFFSET = 0x8c;
 
     static int close(int fd) {
         try {

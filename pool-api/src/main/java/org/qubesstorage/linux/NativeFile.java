@@ -99,6 +99,11 @@ public final class NativeFile implements AutoCloseable {
         }
     }
 
+    /** Wraps a descriptor opened elsewhere in this package; the new object owns and closes it. */
+    static NativeFile adopt(Path path, int fd, boolean direct) {
+        return new NativeFile(path, fd, direct);
+    }
+
     public Path path() {
         return path;
     }

@@ -45,7 +45,7 @@ public record PoolConfig(String name, String driver, Map<String, String> paramet
 
     private int parseInt(String parameter, String value) {
         try {
-            return Integer.parseInt(value.strip());
+            return PythonInt.parseInt(value);
         } catch (NumberFormatException e) {
             throw StorageException.invalidConfiguration("Pool " + name + ": parameter " + parameter
                     + " must be a whole number, not '" + value + "'");

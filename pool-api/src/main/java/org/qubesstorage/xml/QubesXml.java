@@ -2,6 +2,7 @@ package org.qubesstorage.xml;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -14,8 +15,13 @@ import java.util.Optional;
  * @param properties global properties ({@code default_pool}, {@code default_pool_private}, ...)
  * @param domains    the domains, in file order
  */
-public record QubesXml(Format format, List<Map<String, String>> pools, Map<String, String> properties,
-        List<DomainEntry> domains) {
+public final class QubesXml {
+    private final Format format;
+    private final List<Map<String, String>> pools;
+    private final Map<String, String> properties;
+    private final List<DomainEntry> domains;
+    /** Domains by name: lookups are constant-time, so work over all domains stays linear. */
+    private final Map<String, DomainEntry> byName;
 
     /** The file's format. */
     public enum Format {
@@ -25,15 +31,37 @@ public record QubesXml(Format format, List<Map<String, String>> pools, Map<Strin
         LEGACY_R2_R3
     }
 
-    public QubesXml {
-        requireNonNull(format, "format");
-        pools = List.copyOf(pools);
-        properties = Map.copyOf(properties);
-        domains = List.copyOf(domains);
+    public QubesXml(Format format, List<Map<String, String>> pools, Map<String, String> properties,
+            List<DomainEntry> domains) {
+        this.format = requireNonNull(format, "format");
+        this.pools = List.copyOf(pools);
+        this.properties = Map.copyOf(properties);
+        this.domains = List.copyOf(domains);
+        Map<String, DomainEntry> index = new HashMap<>();
+        for (DomainEntry d : this.domains) {
+            index.putIfAbsent(d.name(), d);
+        }
+        this.byName = Map.copyOf(index);
+    }
+
+    public Format format() {
+        return format;
+    }
+
+    public List<Map<String, String>> pools() {
+        return pools;
+    }
+
+    public Map<String, String> properties() {
+        return properties;
+    }
+
+    public List<DomainEntry> domains() {
+        return domains;
     }
 
     public Optional<DomainEntry> domain(String name) {
-        return domains.stream().filter(d -> d.name().equals(name)).findFirst();
+        return Optional.ofNullable(byName.get(name));
     }
 
     public Optional<Map<String, String>> pool(String name) {
@@ -41,14 +69,28 @@ public record QubesXml(Format format, List<Map<String, String>> pools, Map<Strin
     }
 
     /**
-     * The default pool for a volume name, as upstream's {@code default_pool_<name>} properties fall
-     * back to {@code default_pool}.
+     * The default pool for a volume name, as upstream resolves it: the {@code default_pool_<name>}
+     * property, else {@code default_pool}, else upstream's {@code _default_pool} fallback (a pool
+     * named {@code default}, else a {@code file} or {@code file-reflink} pool on
+     * {@code /var/lib/qubes}). Upstream's middle step, the thin pool holding dom0's root file
+     * system, depends on the running host, not on the file, and is not taken here.
      */
     public Optional<String> defaultPoolFor(String volumeName) {
         String specific = properties.get("default_pool_" + volumeName);
         if (specific != null && !specific.isEmpty()) {
             return Optional.of(specific);
         }
-        return Optional.ofNullable(properties.get("default_pool")).filter(s -> !s.isEmpty());
+        String general = properties.get("default_pool");
+        if (general != null && !general.isEmpty()) {
+            return Optional.of(general);
+        }
+        if (pool("default").isPresent()) {
+            return Optional.of("default");
+        }
+        return pools.stream()
+                .filter(p -> "file".equals(p.get("driver")) || "file-reflink".equals(p.get("driver")))
+                .filter(p -> "/var/lib/qubes".equals(p.get("dir_path")))
+                .map(p -> p.get("name"))
+                .findFirst();
     }
 }

@@ -261,13 +261,25 @@ final class QubesXmlParser {
             if (legacy != null) {
                 return legacy;
             }
+            ClassDefaults defaults = ClassDefaults.of(klass);
             String name = properties.get("name");
             if (name == null) {
-                throw XmlErrors.at(fileName, location, "domain " + id + " has no name property");
+                name = defaults.name().orElseThrow(() -> XmlErrors.at(fileName, location, "domain " + id + " (class "
+                        + klass + ") has no name property, and only AdminVM has a default name"));
+            } else if (defaults.name().isPresent() && !defaults.name().get().equals(name)) {
+                throw XmlErrors.at(fileName, location, "domain " + id + ": an AdminVM's name is always "
+                        + defaults.name().get() + " (upstream forbids setting it), not '" + name + "'");
+            } else {
+                Values.requireDomainName(name, fileName, location);
             }
-            Values.requireDomainName(name, fileName, location);
+            String domainName = name;
             Optional<Integer> qid = Optional.ofNullable(properties.get("qid"))
-                    .map(q -> Values.parseInt("qid of " + name, q, fileName, location));
+                    .map(q -> Values.parseInt("qid of " + domainName, q, fileName, location))
+                    .or(defaults::qid);
+            if (defaults.qid().isPresent() && !qid.equals(defaults.qid())) {
+                throw XmlErrors.at(fileName, location, "domain " + id + ": an AdminVM's qid is always "
+                        + defaults.qid().get() + ", not " + qid.orElseThrow());
+            }
             Optional<String> template = Optional.ofNullable(properties.get("template")).filter(t -> !t.isEmpty());
             return new DomainEntry(id, klass, name, qid, template, properties, volumes, Optional.empty(), Map.of());
         }

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import javax.xml.stream.Location;
 import org.qubesstorage.spi.Names;
+import org.qubesstorage.spi.PythonInt;
 import org.qubesstorage.spi.StorageException;
 
 /** Checks of attribute values, failing with file, line and column. */
@@ -76,7 +77,7 @@ final class Values {
 
     static long parseLong(String what, String value, String file, Location loc) {
         try {
-            return Long.parseLong(value.strip());
+            return PythonInt.parseLong(value);
         } catch (NumberFormatException e) {
             throw XmlErrors.at(file, loc, what + " is not a whole number of bytes: '" + value + "'");
         }
@@ -84,7 +85,7 @@ final class Values {
 
     static int parseInt(String what, String value, String file, Location loc) {
         try {
-            return Integer.parseInt(value.strip());
+            return PythonInt.parseInt(value);
         } catch (NumberFormatException e) {
             throw XmlErrors.at(file, loc, what + " is not a whole number: '" + value + "'");
         }

@@ -9,6 +9,9 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
 import org.qubesstorage.linux.DurableFiles;
+import org.qubesstorage.linux.ContainedFiles;
+import org.qubesstorage.linux.DataMap;
+import org.qubesstorage.linux.NativeFile;
 import org.qubesstorage.spi.AbstractPool;
 import org.qubesstorage.spi.Names;
 import org.qubesstorage.spi.Pool;
@@ -37,6 +40,24 @@ public abstract class DirectoryPool extends AbstractPool {
 
     public Path directory() {
         return dir;
+    }
+
+    /**
+     * {@code image}, once it is known to be a regular file inside this pool's directory reached
+     * without symbolic links: an image that is a link (to {@code /etc/shadow}, to a block device,
+     * out of an old disk onto the running host), a FIFO or a device is refused before anything
+     * reads it (see {@link ContainedFiles}).
+     */
+    public Path requireImage(Path image) {
+        ContainedFiles.requireRegularBeneath(dir, image);
+        return image;
+    }
+
+    /** The bytes {@code image}'s data map covers, read through the same checks as {@link #requireImage}. */
+    public long allocated(Path image) {
+        try (NativeFile f = ContainedFiles.open(dir, image, ContainedFiles.Access.READ)) {
+            return DataMap.total(DataMap.of(f, ImageCopy.size(image)));
+        }
     }
 
     /** Creates the pool directory and upstream's {@code appvms/} and {@code vm-templates/} in it. */

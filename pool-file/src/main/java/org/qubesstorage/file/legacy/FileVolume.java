@@ -2,6 +2,7 @@ package org.qubesstorage.file.legacy;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -163,6 +164,7 @@ final class FileVolume extends AbstractVolume {
         if (!Files.exists(image())) {
             throw StorageException.notFound("Missing image file: " + image());
         }
+        pool.requireImage(image());
         if (config().snapshotsDisabled()) {
             return;
         }
@@ -363,6 +365,7 @@ final class FileVolume extends AbstractVolume {
         if (!Files.exists(image())) {
             throw StorageException.notFound("Missing image file: " + image());
         }
+        pool.requireImage(image());
         exports.incrementAndGet();
         return image();
     }
@@ -475,6 +478,7 @@ final class FileVolume extends AbstractVolume {
                 if (!Files.exists(image())) {
                     throw StorageException.notFound("Missing image file: " + image());
                 }
+                pool.requireImage(image());
             }
         }
     }
@@ -501,10 +505,8 @@ final class FileVolume extends AbstractVolume {
     public OptionalLong usage() {
         long total = 0;
         for (Path p : config().snapOnStart() ? List.of(cow()) : List.of(image(), cow())) {
-            if (Files.exists(p)) {
-                try (NativeFile f = NativeFile.openRead(p)) {
-                    total += DataMap.total(DataMap.of(f, ImageCopy.size(p)));
-                }
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                total += pool.allocated(p);
             }
         }
         return OptionalLong.of(total);

@@ -3,6 +3,7 @@ package org.qubesstorage.file.reflink;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -55,12 +56,13 @@ final class ReflinkVolume extends AbstractVolume {
     }
 
     /** The committed image: the clean one, or after an interrupted commit the newest revision. */
+    /** The image holding the last committed data, checked to be a regular file of this pool. */
     Optional<Path> committedImage() {
-        if (Files.exists(files.clean())) {
-            return Optional.of(files.clean());
+        if (Files.exists(files.clean(), LinkOption.NOFOLLOW_LINKS)) {
+            return Optional.of(pool.requireImage(files.clean()));
         }
         List<ImageFiles.RevisionFile> revs = files.revisions();
-        return revs.isEmpty() ? Optional.empty() : Optional.of(revs.getLast().path());
+        return revs.isEmpty() ? Optional.empty() : Optional.of(pool.requireImage(revs.getLast().path()));
     }
 
     @Override
@@ -371,7 +373,9 @@ final class ReflinkVolume extends AbstractVolume {
             case VOLATILE -> { }
             case SNAPSHOT -> sourceVolume().verify();
             default -> {
-                if (!Files.exists(files.dirty())) {
+                if (Files.exists(files.dirty(), LinkOption.NOFOLLOW_LINKS)) {
+                    pool.requireImage(files.dirty());
+                } else {
                     requireCommitted();
                 }
             }
@@ -396,10 +400,8 @@ final class ReflinkVolume extends AbstractVolume {
     @Override
     public OptionalLong usage() {
         for (Path p : List.of(files.dirty(), files.clean())) {
-            if (Files.exists(p)) {
-                try (NativeFile f = NativeFile.openRead(p)) {
-                    return OptionalLong.of(DataMap.total(DataMap.of(f, ImageCopy.size(p))));
-                }
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                return OptionalLong.of(pool.allocated(p));
             }
         }
         return OptionalLong.of(0);
