@@ -133,13 +133,10 @@ public final class SampleInstallation {
                 .append("    <property name=\"default_pool_kernel\">linux-kernel</property>\n")
                 .append("    <property name=\"default_template\">debian-12</property>\n")
                 .append("  </properties>\n  <domains>\n");
-        sb.append(domain("domain-0", "AdminVM", "dom0", 0, null, ""));
+        // dom0 as qubesd writes it: name and qid are AdminVM defaults, so they are never saved.
+        sb.append("    <domain id=\"domain-0\" class=\"AdminVM\">\n      <properties>\n"
+                + "        <property name=\"label\">label-8</property>\n      </properties>\n      <features/>\n      <tags/>\n    </domain>\n");
         String kernel = v.formatted("kernel", "linux-kernel", "6.12.0-1", "0", "False", "False", "False", "", "");
-        sb.append(domain("domain-1", "TemplateVM", TEMPLATE, 1, null,
-                v.formatted("root", "varlibqubes", "vm-templates/debian-12/root", "1", "True", "True", "False", size(mib[0]), "")
-                + v.formatted("private", "varlibqubes", "vm-templates/debian-12/private", "1", "True", "True", "False", size(mib[1]), "")
-                + v.formatted("volatile", "varlibqubes", "vm-templates/debian-12/volatile", "0", "True", "False", "False", " size=\"" + gib10 + "\"", "")
-                + kernel));
         sb.append(domain("domain-2", "AppVM", "work", 2, TEMPLATE,
                 v.formatted("root", "varlibqubes", "appvms/work/root", "0", "True", "False", "True", size(mib[0]), " source=\"vm-templates/debian-12/root\"")
                 + v.formatted("private", "varlibqubes", "appvms/work/private", "1", "True", "True", "False", size(mib[2]), "")
@@ -155,6 +152,12 @@ public final class SampleInstallation {
                 v.formatted("root", "varlibqubes", "appvms/disp42/root", "0", "True", "False", "True", size(mib[0]), " source=\"vm-templates/debian-12/root\"")
                 + v.formatted("private", "varlibqubes", "appvms/disp42/private", "0", "True", "False", "True", size(mib[3]), " source=\"appvms/default-dvm/private\"")
                 + v.formatted("volatile", "varlibqubes", "appvms/disp42/volatile", "0", "True", "False", "False", " size=\"" + gib10 + "\"", "")
+                + kernel));
+        // The template comes after the domains based on it, as in files restored or edited by hand.
+        sb.append(domain("domain-1", "TemplateVM", TEMPLATE, 1, null,
+                v.formatted("root", "varlibqubes", "vm-templates/debian-12/root", "1", "True", "True", "False", size(mib[0]), "")
+                + v.formatted("private", "varlibqubes", "vm-templates/debian-12/private", "1", "True", "True", "False", size(mib[1]), "")
+                + v.formatted("volatile", "varlibqubes", "vm-templates/debian-12/volatile", "0", "True", "False", "False", " size=\"" + gib10 + "\"", "")
                 + kernel));
         sb.append(domain("domain-5", "StandaloneVM", "standalone", 5, null,
                 v.formatted("root", "varlibqubes", "appvms/standalone/root", "1", "True", "True", "False", size(mib[4]), "")

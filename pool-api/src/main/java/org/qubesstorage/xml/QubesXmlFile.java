@@ -138,6 +138,12 @@ public final class QubesXmlFile {
     }
 
     private static byte[] readLimited(Path path) {
+        if (path.toString().isEmpty()) {
+            throw StorageException.invalidConfiguration("No qubes.xml given: the path is empty");
+        }
+        if (Files.isDirectory(path)) {
+            throw StorageException.invalidConfiguration(path + " is a directory, not a qubes.xml");
+        }
         try {
             long size = Files.size(path);
             if (size > MAX_BYTES) {
@@ -147,6 +153,8 @@ public final class QubesXmlFile {
             return Files.readAllBytes(path);
         } catch (java.nio.file.NoSuchFileException e) {
             throw StorageException.notFound(path + " does not exist");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw StorageException.invalidConfiguration("Cannot read " + path + ": permission denied");
         } catch (IOException e) {
             throw StorageException.backend("Cannot read " + path + ": " + e.getMessage(), e);
         }
@@ -165,14 +173,61 @@ public final class QubesXmlFile {
         return buf.array();
     }
 
+    /**
+     * The file's text. qubesd writes UTF-8 XML 1.0, and that is what is accepted: a UTF-16 or
+     * UTF-32 file (a byte-order mark, or the zero bytes of one without it) is refused naming the
+     * encoding found, as is an XML 1.1 declaration (1.1 admits control characters that 1.0 and
+     * upstream's lxml refuse).
+     */
     static String decode(byte[] bytes, Path path) {
+        String found = wideEncoding(bytes);
+        if (found != null) {
+            throw StorageException.invalidConfiguration(path + " is encoded as " + found + "; only UTF-8 (as qubesd writes it)"
+                    + " is accepted: convert it with iconv -f " + found + " -t UTF-8");
+        }
+        String text = strictUtf8(bytes, path);
+        if (text.startsWith("\uFEFF")) {
+            text = text.substring(1);
+        }
+        String head = text.substring(0, Math.min(256, text.length()));
+        if (head.matches("(?s)\\s*<\\?xml\\s+version\\s*=\\s*[\"']1\\.1[\"'].*")) {
+            throw StorageException.invalidConfiguration(path + " declares XML 1.1; qubes.xml is XML 1.0 (as qubesd writes it),"
+                    + " so it is refused rather than read with 1.1's rules");
+        }
+        return text;
+    }
+
+    private static String wideEncoding(byte[] b) {
+        if (b.length >= 4 && b[0] == 0 && b[1] == 0 && (b[2] & 0xff) == 0xFE && (b[3] & 0xff) == 0xFF) {
+            return "UTF-32BE";
+        }
+        if (b.length >= 4 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xFE && b[2] == 0 && b[3] == 0) {
+            return "UTF-32LE";
+        }
+        if (b.length >= 2 && (b[0] & 0xff) == 0xFE && (b[1] & 0xff) == 0xFF) {
+            return "UTF-16BE";
+        }
+        if (b.length >= 2 && (b[0] & 0xff) == 0xFF && (b[1] & 0xff) == 0xFE) {
+            return "UTF-16LE";
+        }
+        if (b.length >= 2 && b[0] == 0 && b[1] == '<') {
+            return "UTF-16BE";
+        }
+        if (b.length >= 2 && b[0] == '<' && b[1] == 0) {
+            return "UTF-16LE";
+        }
+        return null;
+    }
+
+    private static String strictUtf8(byte[] bytes, Path path) {
         try {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
                     .decode(ByteBuffer.wrap(bytes)).toString();
         } catch (CharacterCodingException e) {
-            throw StorageException.invalidConfiguration(path + ": not valid UTF-8 (" + e.getMessage() + ")");
+            throw StorageException.invalidConfiguration(path + ": not valid UTF-8 text (a byte sequence no UTF-8 encoder"
+                    + " writes); qubes.xml must be UTF-8, as qubesd writes it");
         }
     }
 
