@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -66,12 +67,25 @@ public final class DurableFiles {
     public static void hardLink(Path existing, Path link) {
         Path tmp = link.resolveSibling(link.getFileName() + "~link");
         try {
+            if (Files.exists(link, LinkOption.NOFOLLOW_LINKS) && Files.isSameFile(existing, link)) {
+                // Already that file. rename(2) between two links to one inode does nothing and
+                // reports success, so linking a temporary name and renaming it would leave it behind.
+                Files.deleteIfExists(tmp);
+                return;
+            }
             Files.deleteIfExists(tmp);
             Files.createLink(tmp, existing);
         } catch (IOException e) {
             throw StorageException.backend("Cannot link " + existing + " as " + link + ": " + e.getMessage(), e);
         }
         rename(tmp, link);
+        try {
+            if (Files.deleteIfExists(tmp)) {
+                fsyncDirectory(link.toAbsolutePath().getParent()); // the same no-op rename, raced
+            }
+        } catch (IOException e) {
+            throw StorageException.backend("Cannot remove " + tmp + ": " + e.getMessage(), e);
+        }
     }
 
     /** Creates {@code directory} and its parents, fsyncing each new entry's parent. */

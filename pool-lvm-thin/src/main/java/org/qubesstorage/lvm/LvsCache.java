@@ -27,6 +27,11 @@ final class LvsCache {
     private final Clock clock;
     private Map<String, LvInfo> lvs;
     private Instant loadedAt = Instant.EPOCH;
+    /**
+     * Whether this process changed the volume group, or handed out an LV for writing, since the last
+     * read: usage figures it then reports must be read again, not aged up to 30 s.
+     */
+    private boolean changedSinceRead;
     /** A report being read ahead ({@link #prefetch}), taken by the next {@link #refresh}; null when none. */
     private CompletableFuture<Snapshot> pending;
 
@@ -93,6 +98,7 @@ final class LvsCache {
         }
         lvs = s.lvs();
         loadedAt = s.startedAt();
+        changedSinceRead = false;
     }
 
     /** Runs lvs; touches none of this cache's fields, so it may run on another thread. */
@@ -112,6 +118,24 @@ final class LvsCache {
         }
     }
 
+    /**
+     * Makes sure usage figures reported to a user are current: at most {@link #USAGE_MAX_AGE} old,
+     * and read after this process's own last change (a volume it just created and wrote must not
+     * show 0 for 30 s).
+     */
+    synchronized void refreshUsageForReport() {
+        if (changedSinceRead) {
+            refresh();
+        } else {
+            refreshUsageIfStale();
+        }
+    }
+
+    /** Records that an LV was handed out for writing: its usage and the pool's may change. */
+    synchronized void writable() {
+        changedSinceRead = true;
+    }
+
     /** Forgets everything: the next read runs lvs (after a failed command, whose effect is unknown). */
     synchronized void invalidate() {
         lvs = null;
@@ -120,16 +144,19 @@ final class LvsCache {
 
     synchronized void created(LvInfo lv) {
         loaded();
+        changedSinceRead = true;
         lvs.put(lv.full(), lv);
     }
 
     synchronized void removed(String full) {
         loaded();
+        changedSinceRead = true;
         lvs.remove(full);
     }
 
     synchronized void renamed(String from, String to) {
         loaded();
+        changedSinceRead = true;
         LvInfo lv = lvs.remove(from);
         if (lv != null) {
             lvs.put(to, lv.renamed(LvmNames.lv(to)));
@@ -144,11 +171,13 @@ final class LvsCache {
 
     synchronized void resized(String full, long size) {
         loaded();
+        changedSinceRead = true;
         lvs.computeIfPresent(full, (k, v) -> v.resized(size));
     }
 
     synchronized void activated(String full) {
         loaded();
+        changedSinceRead = true;
         lvs.computeIfPresent(full, (k, v) -> v.activated());
     }
 }

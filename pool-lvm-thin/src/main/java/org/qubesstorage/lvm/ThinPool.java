@@ -216,13 +216,13 @@ public final class ThinPool extends AbstractPool {
 
     @Override
     public OptionalLong usage() {
-        cache.refreshUsageIfStale();
+        cache.refreshUsageForReport();
         return cache.get(poolFull()).map(p -> OptionalLong.of(p.usage())).orElse(OptionalLong.empty());
     }
 
     @Override
     public Map<String, Long> usageDetails() {
-        cache.refreshUsageIfStale();
+        cache.refreshUsageForReport();
         Map<String, Long> m = new LinkedHashMap<>();
         cache.get(poolFull()).ifPresent(p -> {
             m.put("data_size", p.size());

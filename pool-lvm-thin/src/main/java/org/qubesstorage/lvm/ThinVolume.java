@@ -384,6 +384,7 @@ final class ThinVolume extends AbstractVolume {
     @Override
     public Path importData(long size) {
         assertLocked();
+        cache().writable();
         if (!config().saveOnStop()) {
             throw unsupported("import_data into a volume without save_on_stop");
         }
@@ -477,7 +478,7 @@ final class ThinVolume extends AbstractVolume {
 
     @Override
     public OptionalLong usage() {
-        cache().refreshUsageIfStale();
+        cache().refreshUsageForReport();
         return cache().get(currentVid()).map(lv -> OptionalLong.of(lv.usage())).orElse(OptionalLong.of(0));
     }
 }

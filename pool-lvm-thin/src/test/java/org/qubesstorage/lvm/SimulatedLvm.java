@@ -24,6 +24,8 @@ final class SimulatedLvm implements CommandRunner {
     final String vg;
     String dataPercent = "10.00";
     String metadataPercent = "5.00";
+    /** Data percentages of thin LVs by name (what a write into them would make lvs report); 0.00 otherwise. */
+    final Map<String, String> lvDataPercent = new java.util.HashMap<>();
     /** A command (by verb, e.g. "lvrename") that fails once, to simulate a crash or an lvm error. */
     String failNext;
 
@@ -115,7 +117,7 @@ final class SimulatedLvm implements CommandRunner {
             m.put("pool_lv", lv.pool());
             m.put("lv_name", lv.name());
             m.put("lv_size", Long.toString(lv.size()));
-            m.put("data_percent", pool ? dataPercent : lv.attr().charAt(4) == 'a' ? "0.00" : "");
+            m.put("data_percent", pool ? dataPercent : lv.attr().charAt(4) == 'a' ? lvDataPercent.getOrDefault(lv.name(), "0.00") : "");
             m.put("lv_attr", lv.attr());
             m.put("origin", lv.origin());
             m.put("lv_metadata_size", pool ? "8388608" : "");

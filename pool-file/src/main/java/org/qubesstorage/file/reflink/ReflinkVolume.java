@@ -157,9 +157,12 @@ final class ReflinkVolume extends AbstractVolume {
     }
 
     /**
-     * Makes {@code image} the committed state: the old clean image becomes revision N+1 (a rename,
-     * so the O(1) commit holds on every file system), old revisions beyond revisions_to_keep go, and
-     * {@code image} is renamed onto the clean name.
+     * Makes {@code image} the committed state: the old clean image becomes revision N+1, old
+     * revisions beyond revisions_to_keep go, and {@code image} is renamed over the clean name. The
+     * revision is a hard link to the clean image, not a rename of it, so a clean image exists at
+     * every instant: upstream's driver, which cannot recover from a dirty image without a clean
+     * one ({@code _add_revision} fails in stop and export), can take over after a kill anywhere.
+     * Both steps stay O(1) on every file system.
      */
     private void commit(Path image) {
         int keep = config().revisionsToKeep();
@@ -174,9 +177,20 @@ final class ReflinkVolume extends AbstractVolume {
 
     private void addRevision() {
         List<ImageFiles.RevisionFile> revs = files.revisions();
+        if (!revs.isEmpty() && sameFile(revs.getLast().path(), files.clean())) {
+            return; // a commit killed after linking the revision: it is already there
+        }
         int next = revs.isEmpty() ? 1 : revs.getLast().number() + 1;
         Instant ts = ImageCopy.mtime(files.clean()).toInstant();
-        DurableFiles.rename(files.clean(), files.revision(next, ts));
+        DurableFiles.hardLink(files.clean(), files.revision(next, ts));
+    }
+
+    private static boolean sameFile(Path a, Path b) {
+        try {
+            return Files.isSameFile(a, b);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private void pruneRevisions(int keep) {
