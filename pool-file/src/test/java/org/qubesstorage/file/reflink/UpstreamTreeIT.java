@@ -85,6 +85,7 @@ class UpstreamTreeIT {
                   <pools>
                     <pool name="varlibqubes" dir_path="%s" driver="file-reflink" revisions_to_keep="1" ephemeral_volatile="False"/>
                   </pools>
+                  <properties><property name="default_pool">varlibqubes</property></properties>
                   <domains>
                     <domain id="domain-1" class="TemplateVM">
                       <properties><property name="name">fedora</property></properties>
