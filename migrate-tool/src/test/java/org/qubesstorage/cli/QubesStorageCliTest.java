@@ -38,6 +38,7 @@ class QubesStorageCliTest {
         Path data = Files.createDirectories(dir.resolve("data"));
         Path xml = Files.writeString(dir.resolve("qubes.xml"), """
                 <qubes><pools><pool name="p" dir_path="%s" driver="file-reflink"/></pools>
+                <properties><property name="default_pool">p</property></properties>
                 <domains>
                   <domain id="d1" class="TemplateVM"><properties><property name="name">tpl</property></properties>
                     <volume-config><volume name="root" pool="p" vid="vm-templates/tpl/root" size="1024" rw="True" save_on_stop="True"/></volume-config></domain>
@@ -47,7 +48,8 @@ class QubesStorageCliTest {
         Run r = run("volumes", "--qubes-xml", xml.toString());
         assertThat(r.err()).isEmpty();
         assertThat(r.code()).isZero();
-        assertThat(r.out()).contains("tpl", "vm-templates/tpl/root", "origin").contains("work", "appvms/work/root", "snapshot");
+        assertThat(r.out()).contains("tpl", "vm-templates/tpl/root", "origin").contains("work", "appvms/work/root", "snapshot")
+                .as("unrecorded volumes come from the class defaults").contains("appvms/work/private", "vm-templates/tpl/volatile");
     }
 
     @Test
