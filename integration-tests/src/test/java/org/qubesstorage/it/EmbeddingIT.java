@@ -147,7 +147,10 @@ class EmbeddingIT {
         assertThat(work.volume("root").source().orElseThrow().vid()).isEqualTo("vm-templates/tpl/root");
         assertThat(work.volume("root").config().size()).isEqualTo(32 * MIB);
         work.start();
-        assertThat(work.blockDevices()).extracting(BlockDevice::name).containsExactly("root", "private", "volatile");
+        // kernel is not recorded: it is the class's default volume, in default_pool_kernel's fallback
+        // (default_pool), as upstream's QubesVM.__init__ merges it in.
+        assertThat(work.blockDevices()).extracting(BlockDevice::name).containsExactly("root", "private", "volatile", "kernel");
+        assertThat(work.volume("kernel").config().rw()).isFalse();
         assertThat(read(device(work, "root"), 0, rootData.length)).isEqualTo(rootData);
         write(device(work, "private"), 0, privateData);
         work.stop();
