@@ -43,8 +43,8 @@ public final class QubesStorageCli {
 
     static int run(String[] args, PrintWriter out, PrintWriter err) {
         CommandLine cl = new CommandLine(new QubesStorageCli());
-        cl.setOut(out);
-        cl.setErr(err);
+        cl.setOut(new PrintWriter(new TerminalSafeWriter(out), true));
+        cl.setErr(new PrintWriter(new TerminalSafeWriter(err), true));
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("qubes-storage: " + (e instanceof StorageException se ? se.getMessage() : e.toString()));
             return INPUT_ERROR;
@@ -53,7 +53,7 @@ public final class QubesStorageCli {
     }
 
 
-    @Command(name = "drivers", description = "Lists pool drivers and their parameters (* = required).")
+    @Command(name = "drivers", mixinStandardHelpOptions = true, description = "Lists pool drivers and their parameters (* = required).")
     static final class Drivers implements Callable<Integer> {
         @CommandLine.Mixin
         DriverOptionsMixin options;
@@ -98,7 +98,7 @@ public final class QubesStorageCli {
         Path qubesXml;
     }
 
-    @Command(name = "pools", description = "Lists the pools of a qubes.xml with driver, usage and load problems.")
+    @Command(name = "pools", mixinStandardHelpOptions = true, description = "Lists the pools of a qubes.xml with driver, usage and load problems.")
     static final class Pools implements Callable<Integer> {
         @CommandLine.Mixin
         DriverOptionsMixin drivers;
@@ -147,7 +147,7 @@ public final class QubesStorageCli {
         return out;
     }
 
-    @Command(name = "volumes", description = "Lists every domain's volumes as the facade resolves them (pool, vid, type, size).")
+    @Command(name = "volumes", mixinStandardHelpOptions = true, description = "Lists every domain's volumes as the facade resolves them (pool, vid, type, size).")
     static final class Volumes implements Callable<Integer> {
         @CommandLine.Mixin
         DriverOptionsMixin drivers;

@@ -23,7 +23,7 @@ final class Hashing {
         try {
             return sha256(Files.readAllBytes(file));
         } catch (IOException e) {
-            throw ToolException.input("Cannot read " + file + ": " + e.getMessage());
+            throw ToolException.input("Cannot read " + file + ": " + IoReasons.of(e));
         }
     }
 }

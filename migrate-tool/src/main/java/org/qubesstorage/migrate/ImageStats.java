@@ -21,7 +21,7 @@ record ImageStats(long apparent, long allocated) {
             long size = f.blockDeviceSize();
             return new ImageStats(size, Math.min(size, driverUsage.orElse(size)));
         } catch (IOException e) {
-            throw ToolException.input("Cannot read " + image + ": " + e.getMessage());
+            throw ToolException.input("Cannot read " + image + ": " + IoReasons.of(e));
         }
     }
 }

@@ -111,7 +111,7 @@ final class Journal implements AutoCloseable {
             }
             return new Journal(path, ch, lock);
         } catch (IOException e) {
-            throw ToolException.input("Cannot open the journal " + path + ": " + e.getMessage());
+            throw ToolException.input("Cannot open the journal " + path + ": " + IoReasons.of(e));
         }
     }
 
@@ -141,7 +141,7 @@ final class Journal implements AutoCloseable {
             }
             channel.force(false);
         } catch (IOException ex) {
-            throw new ToolException(ExitCodes.PARTIAL, "Cannot write the journal " + path + ": " + ex.getMessage(), ex);
+            throw new ToolException(ExitCodes.PARTIAL, "Cannot write the journal " + path + ": " + IoReasons.of(ex), ex);
         }
     }
 
@@ -153,7 +153,7 @@ final class Journal implements AutoCloseable {
         } catch (java.nio.charset.MalformedInputException e) {
             throw ToolException.input("The journal " + path + " is not a journal: it is not UTF-8 text");
         } catch (IOException e) {
-            throw ToolException.input("Cannot read the journal " + path + ": " + e.getMessage());
+            throw ToolException.input("Cannot read the journal " + path + ": " + IoReasons.of(e));
         }
         // Every record ends with a newline, written with it in one write: only an unterminated
         // last line can be a record torn by a kill.

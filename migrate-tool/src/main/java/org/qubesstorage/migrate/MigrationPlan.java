@@ -46,8 +46,15 @@ public record MigrationPlan(String format, String qubesXml, String originalSha25
         MIGRATE,
         /** Nothing of it needs to move (everything already in the target, or nothing movable). */
         NOTHING_TO_DO,
-        /** Refused, with a reason (running, dirty, a target name taken, a missing image). */
-        SKIPPED
+        /** Refused, with a reason (running, dirty, a target name taken). */
+        SKIPPED,
+        /**
+         * Data that qubes.xml records is missing (an image or volume that does not exist): the plan
+         * is shown whole, with each such volume flagged, and the run is refused (exit 3) before it
+         * writes anything, since the installation is not what qubes.xml says (a wrong
+         * {@code --qubes-dir}, an unmounted disk).
+         */
+        DATA_MISSING
     }
 
     /** What happens to a volume. */

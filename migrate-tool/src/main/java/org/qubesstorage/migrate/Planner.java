@@ -168,6 +168,7 @@ final class Planner {
         List<String> notes = new ArrayList<>();
         List<Path> images = new ArrayList<>();
         String skip = null;
+        List<String> missing = new ArrayList<>();
         for (String name : d.volumes().keySet()) {
             Volume v = ds.volume(name);
             Map<String, String> recorded = d.volumes().get(name);
@@ -189,7 +190,9 @@ final class Planner {
                         v.exportEnd(path);
                     } catch (StorageException e) {
                         if (e.code() == ErrorCode.NOT_FOUND) {
-                            throw ToolException.input(where + ": its data is missing: " + e.getMessage());
+                            missing.add(name);
+                            volumes.add(leave(v, "MISSING: " + e.getMessage()));
+                            continue;
                         }
                         skip = where + ": " + e.getMessage();
                         volumes.add(leave(v, "cannot be read now: " + e.getMessage()));
@@ -232,6 +235,9 @@ final class Planner {
                 case ORIGIN_SNAPSHOT -> volumes.add(leave(v, "origin-snapshot volumes (snap_on_start and save_on_stop) are not migrated"));
             }
         }
+        if (!missing.isEmpty()) {
+            return missing(d, volumes, notes, missing);
+        }
         if (skip == null) {
             skip = runningReason(d.name(), images);
         }
@@ -239,6 +245,12 @@ final class Planner {
             skip = addFollowers(d, volumes, notes);
         }
         return finish(d, volumes, notes, skip);
+    }
+
+    private static DomainPlan missing(DomainEntry d, List<VolumePlan> volumes, List<String> notes, List<String> names) {
+        return new DomainPlan(d.name(), d.klass(), d.template().orElse(null), Status.DATA_MISSING,
+                "the data of " + String.join(", ", names) + " is missing; nothing will be migrated until it is there",
+                volumes, notes);
     }
 
     /**
@@ -447,6 +459,7 @@ final class Planner {
         List<VolumePlan> volumes = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         List<Path> images = new ArrayList<>();
+        List<String> missingLegacy = new ArrayList<>();
         boolean ownRoot = d.isTemplate() || d.klass().equals("StandaloneVM");
         for (Map.Entry<String, Path> e : d.images().entrySet()) {
             String name = e.getKey();
@@ -454,7 +467,17 @@ final class Planner {
             String where = "Domain " + d.name() + ", volume " + name;
             boolean data = name.equals("private") || (name.equals("root") && ownRoot);
             if (data) {
-                image = inst.legacyImage(d, name);
+                try {
+                    image = inst.legacyImage(d, name);
+                } catch (StorageException ex) {
+                    if (ex.code() != ErrorCode.NOT_FOUND) {
+                        throw ex;
+                    }
+                    missingLegacy.add(name);
+                    volumes.add(new VolumePlan(name, Action.LEAVE, "MISSING: image " + image + " does not exist",
+                            VolumeType.ORIGIN.name(), null, null, image.toString(), 0, 0, null, 0, true, null, null, null));
+                    continue;
+                }
                 images.add(image);
                 ImageStats stats = ImageStats.of(image, OptionalLong.empty());
                 String vid = targetVid(d, name, stats.apparent());
@@ -484,6 +507,9 @@ final class Planner {
                         VolumeType.SNAPSHOT.name(), null, null, null, size, 0, vid, size, true,
                         r4Entry("root", vid, size, true, false, true, newSource), null, null));
             }
+        }
+        if (!missingLegacy.isEmpty()) {
+            return missing(d, volumes, notes, missingLegacy);
         }
         return finish(d, volumes, notes, runningReason(d.name(), images));
     }

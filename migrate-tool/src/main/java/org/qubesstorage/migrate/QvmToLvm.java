@@ -22,6 +22,7 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.Callable;
+import org.qubesstorage.cli.TerminalSafeWriter;
 import org.qubesstorage.copy.EngineWarmup;
 import org.qubesstorage.host.DriverRegistry;
 import org.qubesstorage.host.HostDriverContext;
@@ -89,30 +90,46 @@ public final class QvmToLvm implements Callable<Integer> {
     /** Runs {@code tool} (tests give it the qubesd socket to probe). */
     static int run(String[] args, PrintWriter stdout, PrintWriter stderr, QvmToLvm tool) {
         CommandLine cl = ToolCommandLine.create(tool, new Demo());
-        cl.setOut(stdout);
-        cl.setErr(stderr);
+        cl.setOut(new PrintWriter(new TerminalSafeWriter(stdout), true));
+        cl.setErr(new PrintWriter(new TerminalSafeWriter(stderr), true));
+        boolean jsonRequested = java.util.Arrays.asList(args).contains("--json");
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
-            if (e instanceof ToolException t) {
-                err.println("qvm-to-lvm: " + t.getMessage());
+            if (e instanceof ToolException || e instanceof StorageException) {
+                int code = e instanceof ToolException t ? t.exitCode() : ExitCodes.INPUT;
+                err.println("qvm-to-lvm: " + e.getMessage());
                 err.flush();
-                return t.exitCode();
-            }
-            if (e instanceof StorageException s) {
-                err.println("qvm-to-lvm: " + s.getMessage());
-                err.flush();
-                return ExitCodes.INPUT;
+                if (jsonRequested) {
+                    jsonError(cmd.getOut(), e.getMessage(), code);
+                }
+                return code;
             }
             // A bug, not a partial migration: the journal says what was done, so exit 1 would mislead.
             err.println("qvm-to-lvm: internal error, please report it with the trace below: " + e);
             e.printStackTrace(err);
             err.flush();
+            if (jsonRequested) {
+                jsonError(cmd.getOut(), "internal error: " + e, ExitCodes.INPUT);
+            }
             return ExitCodes.INPUT;
         });
         return cl.execute(args);
     }
 
     private CommandLine commandLine;
+
+    /** With {@code --json}, a failure still puts one JSON object on stdout: {@code {"error": ..., "exitCode": ...}}. */
+    private static void jsonError(PrintWriter out, String message, int code) {
+        Map<String, Object> doc = new LinkedHashMap<>();
+        doc.put("error", message);
+        doc.put("exitCode", code);
+        try {
+            out.println(Journal.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+            out.flush();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
 
     QvmToLvm() {
         this(Instant.now());
@@ -210,7 +227,10 @@ public final class QvmToLvm implements Callable<Integer> {
         boolean named = pool != null;
         boolean thin = vg != null || thinPool != null;
         if (newRun) {
-            if (named == thin) {
+            if (named && thin) {
+                throw ToolException.input("--pool and --vg/--thin-pool conflict: each names a target pool; give one of them");
+            }
+            if (!named && !thin) {
                 throw ToolException.input("Name the target: --pool NAME, or --vg VG --thin-pool TP");
             }
             if (thin && (vg == null || thinPool == null)) {
@@ -268,6 +288,18 @@ public final class QvmToLvm implements Callable<Integer> {
         if (plan.space().refusal() != null) {
             json(Map.of("plan", plan, "exitCode", predicted));
             throw new ToolException(ExitCodes.REFUSED, "Refused: " + plan.space().refusal());
+        }
+        List<String> missing = plan.domains().stream().filter(d -> d.status() == MigrationPlan.Status.DATA_MISSING)
+                .map(MigrationPlan.DomainPlan::name).toList();
+        if (!missing.isEmpty()) {
+            json(Map.of("plan", plan, "exitCode", ExitCodes.REFUSED));
+            throw new ToolException(ExitCodes.REFUSED, "Refused: data that qubes.xml records is missing for " + String.join(", ", missing)
+                    + " (see the plan); is --qubes-dir right, is the disk mounted?");
+        }
+        if (dryRun && plan.space().note() != null) {
+            json(Map.of("plan", plan, "exitCode", ExitCodes.REFUSED));
+            throw new ToolException(ExitCodes.REFUSED, "Refused: the space " + plan.space().note()
+                    + "; the plan above is complete, but a run would not start");
         }
         if (dryRun || plan.migrating().isEmpty()) {
             json(Map.of("plan", plan, "exitCode", predicted));
@@ -339,7 +371,7 @@ public final class QvmToLvm implements Callable<Integer> {
             DurableFiles.fsyncDirectory(backup.getParent());
             return backup;
         } catch (IOException e) {
-            throw ToolException.input("Cannot back up " + qubesXml + " to " + backup + ": " + e.getMessage());
+            throw ToolException.input("Cannot back up " + qubesXml + " to " + backup + ": " + IoReasons.of(e));
         }
     }
 
@@ -354,7 +386,7 @@ public final class QvmToLvm implements Callable<Integer> {
             Files.move(journalFile, to);
             DurableFiles.fsyncDirectory(journalFile.toAbsolutePath().getParent());
         } catch (IOException e) {
-            throw ToolException.input("Cannot move the finished journal " + journalFile + " aside: " + e.getMessage());
+            throw ToolException.input("Cannot move the finished journal " + journalFile + " aside: " + IoReasons.of(e));
         }
     }
 

@@ -187,7 +187,7 @@ final class Rollback {
                 out.human().println("qubes.xml: the original written back from " + backup);
                 return;
             } catch (IOException e) {
-                throw ToolException.input("Cannot read the backup " + backup + ": " + e.getMessage());
+                throw ToolException.input("Cannot read the backup " + backup + ": " + IoReasons.of(e));
             }
         }
         QubesXmlDocument doc = file.document();

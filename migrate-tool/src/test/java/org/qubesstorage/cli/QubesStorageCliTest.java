@@ -25,6 +25,16 @@ class QubesStorageCliTest {
     }
 
     @Test
+    @DisplayName("every subcommand takes --help")
+    void subcommandHelp() {
+        for (String sub : new String[] {"drivers", "pools", "volumes"}) {
+            Run r = run(sub, "--help");
+            assertThat(r.code()).as(sub + ": " + r.err()).isZero();
+            assertThat(r.out()).contains("Usage: qubes-storage " + sub);
+        }
+    }
+
+    @Test
     @DisplayName("drivers lists file-reflink and file with their parameters, required ones marked")
     void drivers() {
         Run r = run("drivers");

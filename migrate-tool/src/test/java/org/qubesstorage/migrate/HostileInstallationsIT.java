@@ -144,6 +144,43 @@ class HostileInstallationsIT {
         assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isZero();
     }
 
+    @Test
+    @DisplayName("a missing image: the dry run shows the whole plan with the volume flagged and refuses (exit 3); a real run writes nothing")
+    void missingImage() throws Exception {
+        Path xml = fresh("missing");
+        Files.delete(xml.getParent().resolve("appvms/work/private.img"));
+        ToolRun dry = ToolRun.inProcess("--qubes-xml", xml.toString(), "--pool", "target", "--all", "--dry-run", "--json");
+        assertThat(dry.exitCode()).as(dry.stdout() + dry.stderr()).isEqualTo(ExitCodes.REFUSED);
+        var plan = Journal.JSON.readTree(dry.stdout()).get("plan");
+        assertThat(plan.get("domains").findValuesAsText("name")).contains("debian-12", "work", "default-dvm", "disp42", "standalone");
+        assertThat(plan.get("domains").findValuesAsText("status")).contains("DATA_MISSING", "MIGRATE");
+        assertThat(dry.stderr()).contains("MISSING", "data that qubes.xml records is missing for work");
+        byte[] before = Files.readAllBytes(xml);
+        ToolRun run = ToolRun.inProcess("--qubes-xml", xml.toString(), "--pool", "target", "--all", "--yes");
+        assertThat(run.exitCode()).isEqualTo(ExitCodes.REFUSED);
+        assertThat(Files.readAllBytes(xml)).isEqualTo(before);
+        assertThat(xml.getParent().resolve("qvm-to-lvm.journal")).doesNotExist();
+    }
+
+    @Test
+    @DisplayName("control characters from qubes.xml reach the terminal escaped; --json errors are a JSON object; --pool with --vg conflict")
+    void messages() throws Exception {
+        Path xml = fresh("controls");
+        String text = Files.readString(xml);
+        int at = text.indexOf("vid=\"appvms/work/private\"");
+        int size = text.indexOf("size=\"", at) + "size=\"".length();
+        Files.writeString(xml, text.substring(0, size) + "1\u0085\u202e2" + text.substring(text.indexOf('"', size)));
+        ToolRun r = ToolRun.inProcess("--qubes-xml", xml.toString(), "--pool", "target", "--all", "--json");
+        assertThat(r.exitCode()).isEqualTo(ExitCodes.INPUT);
+        assertThat(r.stderr()).doesNotContain("\u0085", "\u202e").contains("1\\u0085\\u202e2");
+        var error = Journal.JSON.readTree(r.stdout());
+        assertThat(error.get("exitCode").asInt()).isEqualTo(ExitCodes.INPUT);
+        assertThat(error.get("error").asText()).contains("size of volume private is not a whole number", "1\u0085\u202e2");
+        ToolRun both = ToolRun.inProcess("--qubes-xml", xml.toString(), "--pool", "target", "--vg", "v", "--thin-pool", "t", "--all");
+        assertThat(both.exitCode()).isEqualTo(ExitCodes.INPUT);
+        assertThat(both.stderr()).contains("--pool and --vg/--thin-pool conflict");
+    }
+
     private static ToolRun run(QubesdGuard guard, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();

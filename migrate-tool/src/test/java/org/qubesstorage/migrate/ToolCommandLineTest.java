@@ -65,7 +65,8 @@ class ToolCommandLineTest {
     @DisplayName("the tool's own usage checks still run after parsing")
     void toolUsageChecks() {
         assertThat(run("--qubes-xml", "/nonexistent/qubes.xml", "--pool", "p", "--vg", "v", "--all"))
-                .startsWith("2 ").contains("Name the target");
+                .startsWith("2 ").contains("--pool and --vg/--thin-pool conflict");
+        assertThat(run("--qubes-xml", "/nonexistent/qubes.xml", "--all")).startsWith("2 ").contains("Name the target");
     }
 
     private static String run(String... args) {
