@@ -73,6 +73,11 @@ public class InVmMigration extends MigrationScenarios {
     }
 
     @Override
+    int killPoints() {
+        return 8; // the host visits 22 points on the same journal and commit paths; here, the LVM commands' ones
+    }
+
+    @Override
     int directRollbackEvery() {
         return 11; // every point is resumed and then rolled back; two are also rolled back straight after the kill
     }
