@@ -5,6 +5,7 @@
 #   worst ratio to qemu-img: R      (largest engine/qemu-img median over (a)-(c) x both targets)
 #   fs-aware ratio to qemu-img: R2  (the file-system-aware engine on (d))
 # Usage: bench/copy-bench.sh [RUNS=3] [WORK_DIR=bench/work] [IMAGES=a,b,c,d]
+# (BENCH_JAVA_OPTS=-Dbench.skipDd=true leaves dd out, which takes 5-30 s per (a) run.)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-3}
@@ -65,5 +66,5 @@ umount "$WORK/mnt"
 fi
 sync
 
-"$JAVA" --enable-native-access=ALL-UNNAMED -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp "$CP" \
+"$JAVA" --enable-native-access=ALL-UNNAMED -Dorg.slf4j.simpleLogger.defaultLogLevel=warn ${BENCH_JAVA_OPTS:-} -cp "$CP" \
     org.qubesstorage.bench.CopyBench "$WORK" "$RUNS" "$IMAGES"
