@@ -10,11 +10,17 @@ import java.util.regex.Pattern;
  * Hostile and broken variants of a valid qubes.xml, generated: truncations, DTDs and external
  * entities, entity expansion bombs, huge, negative and non-numeric sizes, names that climb out of
  * directories, start with '-', hold spaces or non-ASCII, duplicate vids and names, pools and
- * sources that do not exist, bad bytes. Each one must be refused with exit code 2 and nothing
+ * sources that do not exist, bad bytes. Each one must be refused with exit code 2 (3 where only
+ * recorded data is missing: the file is sound, the plan is shown) and nothing
  * written.
  */
 final class HostileCorpus {
-    record Case(String name, byte[] content) {
+    /** @param expectedExit 2 (bad input), or 3 where the file is sound but data it records is missing */
+    record Case(String name, byte[] content, int expectedExit) {
+        Case(String name, byte[] content) {
+            this(name, content, ExitCodes.INPUT);
+        }
+
         @Override
         public String toString() {
             return name;
@@ -91,7 +97,8 @@ final class HostileCorpus {
         }
         cases.add(text("template loop", valid.replace("<property name=\"qid\">1</property>",
                 "<property name=\"qid\">1</property>\n        <property name=\"template\">work</property>")));
-        cases.add(text("image missing (vid of another file)", valid.replace("vid=\"appvms/work/private\"", "vid=\"appvms/work/nothing\"")));
+        cases.add(new Case("image missing (vid of another file)", valid.replace("vid=\"appvms/work/private\"",
+                "vid=\"appvms/work/nothing\"").getBytes(StandardCharsets.UTF_8), ExitCodes.REFUSED));
         cases.add(text("duplicate vid", valid.replace("vid=\"appvms/standalone/private\"", "vid=\"appvms/work/private\"")));
         cases.add(text("duplicate domain name", valid.replace("<property name=\"name\">standalone</property>",
                 "<property name=\"name\">work</property>")));
