@@ -135,10 +135,8 @@ class HostileInstallationsIT {
     @DisplayName("a size with white space (Python's int() accepts it) migrates instead of crashing")
     void spacedSize() throws Exception {
         Path xml = fresh("spaced");
-        String text = Files.readString(xml);
-        int at = text.indexOf("vid=\"appvms/work/private\"");
-        int size = text.indexOf("size=\"", at) + "size=\"".length();
-        Files.writeString(xml, text.substring(0, size) + " " + text.substring(size));
+        String size = workPrivateSize(xml);
+        setWorkPrivateSize(xml, " " + size);
         assertThat(QubesXmlDocument.parse(Files.readString(xml), "x").model().domain("work")).isPresent();
         ToolRun r = ToolRun.inProcess("--qubes-xml", xml.toString(), "--pool", "target", "work", "--yes");
         assertThat(r.exitCode()).as(r.stdout() + r.stderr()).isZero();
@@ -166,10 +164,7 @@ class HostileInstallationsIT {
     @DisplayName("control characters from qubes.xml reach the terminal escaped; --json errors are a JSON object; --pool with --vg conflict")
     void messages() throws Exception {
         Path xml = fresh("controls");
-        String text = Files.readString(xml);
-        int at = text.indexOf("vid=\"appvms/work/private\"");
-        int size = text.indexOf("size=\"", at) + "size=\"".length();
-        Files.writeString(xml, text.substring(0, size) + "1\u0085\u202e2" + text.substring(text.indexOf('"', size)));
+        setWorkPrivateSize(xml, "1\u0085\u202e2");
         ToolRun r = ToolRun.inProcess("--qubes-xml", xml.toString(), "--pool", "target", "--all", "--json");
         assertThat(r.exitCode()).isEqualTo(ExitCodes.INPUT);
         assertThat(r.stderr()).doesNotContain("\u0085", "\u202e").contains("1\\u0085\\u202e2");
@@ -179,6 +174,20 @@ class HostileInstallationsIT {
         ToolRun both = ToolRun.inProcess("--qubes-xml", xml.toString(), "--pool", "target", "--vg", "v", "--thin-pool", "t", "--all");
         assertThat(both.exitCode()).isEqualTo(ExitCodes.INPUT);
         assertThat(both.stderr()).contains("--pool and --vg/--thin-pool conflict");
+    }
+
+    /** The text of work's private volume's size attribute. */
+    private static String workPrivateSize(Path xml) throws Exception {
+        String text = Files.readString(xml);
+        int start = text.indexOf("size=\"", text.indexOf("vid=\"appvms/work/private\"")) + "size=\"".length();
+        return text.substring(start, text.indexOf('"', start));
+    }
+
+    /** Rewrites work's private volume's size attribute to {@code value}, byte for byte otherwise. */
+    private static void setWorkPrivateSize(Path xml, String value) throws Exception {
+        String text = Files.readString(xml);
+        int start = text.indexOf("size=\"", text.indexOf("vid=\"appvms/work/private\"")) + "size=\"".length();
+        Files.writeString(xml, text.substring(0, start) + value + text.substring(text.indexOf('"', start)));
     }
 
     private static ToolRun run(QubesdGuard guard, String... args) {
