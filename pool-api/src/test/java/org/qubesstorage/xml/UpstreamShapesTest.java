@@ -140,4 +140,30 @@ class UpstreamShapesTest {
         assertThatThrownBy(() -> QubesXmlFile.load(java.nio.file.Path.of(""))).isInstanceOf(StorageException.class)
                 .hasMessageContaining("the path is empty");
     }
+
+    /**
+     * qubesadmin/tests/backup/backupcompatibility.py's R1/R2 shape: one line, service VMs
+     * (QubesNetVm, QubesProxyVm) based on the template, an AppVM without a template, a DispVM
+     * without a name (core2.py's mapping: template-based is AppVM, otherwise StandaloneVM).
+     */
+    @Test
+    @DisplayName("an R1/R2 one-line QubesVmCollection maps its VMs to R4 classes as upstream's restore does")
+    void legacyOneLine() {
+        String text = "<?xml version='1.0' encoding='UTF-8'?>\n<QubesVmCollection clockvm=\"2\" default_kernel=\"3.2.7-10\""
+                + " default_template=\"1\" updatevm=\"3\"><QubesTemplateVm dir_path=\"/var/lib/qubes/vm-templates/f17\""
+                + " name=\"f17\" private_img=\"private.img\" qid=\"1\" root_img=\"root.img\" template_qid=\"none\""
+                + " volatile_img=\"volatile.img\" /><QubesNetVm dir_path=\"/var/lib/qubes/servicevms/netvm\" name=\"netvm\""
+                + " qid=\"2\" template_qid=\"1\" /><QubesProxyVm dir_path=\"/var/lib/qubes/servicevms/firewallvm\""
+                + " name=\"firewallvm\" qid=\"3\" template_qid=\"1\" /><QubesAppVm dir_path=\"/var/lib/qubes/appvms/alone\""
+                + " kernel=\"None\" name=\"alone\" qid=\"9\" template_qid=\"none\" /><QubesDisposableVm dispid=\"50\" qid=\"15\""
+                + " template_qid=\"1\" /></QubesVmCollection>";
+        QubesXml xml = parse(text);
+        assertThat(xml.format()).isEqualTo(QubesXml.Format.LEGACY_R2_R3);
+        assertThat(xml.domain("f17").orElseThrow().klass()).isEqualTo("TemplateVM");
+        assertThat(xml.domain("netvm").orElseThrow().klass()).isEqualTo("AppVM");
+        assertThat(xml.domain("firewallvm").orElseThrow().template()).contains("f17");
+        assertThat(xml.domain("alone").orElseThrow().klass()).isEqualTo("StandaloneVM");
+        assertThat(xml.domain("alone").orElseThrow().images()).containsKeys("root", "private", "volatile");
+        assertThat(xml.domain("disp50").orElseThrow().klass()).isEqualTo("DispVM");
+    }
 }
