@@ -43,15 +43,6 @@ public final class TerminalSafeWriter extends FilterWriter {
         write(s.toCharArray(), off, len);
     }
 
-    /** {@code text} as this writer would write it. */
-    public static String escapeAll(String text) {
-        StringBuilder sb = new StringBuilder(text.length());
-        for (char c : text.toCharArray()) {
-            sb.append(safe(c) ? String.valueOf(c) : escape(c));
-        }
-        return sb.toString();
-    }
-
     private static boolean safe(char c) {
         if (c == '\n' || c == '\t') {
             return true;

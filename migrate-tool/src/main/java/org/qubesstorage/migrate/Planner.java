@@ -50,6 +50,8 @@ final class Planner {
 
     /** Source (pool, vid) of every volume copied in this plan → its new vid. */
     private final Map<String, String> moved = new HashMap<>();
+    /** Which domains may start from a copied volume, indexed on first use. */
+    private final FollowerIndex followerIndex;
     /** Target vid → the "domain/volume" it is planned for, to refuse two volumes landing on one name. */
     private final Map<String, String> claimed = new HashMap<>();
 
@@ -57,6 +59,7 @@ final class Planner {
         this.inst = requireNonNull(inst, "inst");
         this.target = requireNonNull(target, "target");
         this.checks = List.copyOf(checks);
+        this.followerIndex = new FollowerIndex(inst.model());
     }
 
     /** The domains {@code names} (or all with {@code all}) minus {@code excluded}, templates first. */
@@ -262,7 +265,8 @@ final class Planner {
     private String addFollowers(DomainEntry d, List<VolumePlan> volumes, List<String> notes) {
         List<VolumePlan> copies = volumes.stream().filter(v -> v.action() == Action.COPY).toList();
         List<String> followers = new ArrayList<>();
-        for (DomainEntry o : followerCandidates(d, copies)) {
+        List<String> sources = copies.stream().map(c -> c.sourcePool() + "\0" + c.sourceVid()).toList();
+        for (DomainEntry o : followerIndex.candidates(d, sources)) {
             for (Map.Entry<String, Map<String, String>> e : o.volumes().entrySet()) {
                 Map<String, String> a = e.getValue();
                 for (VolumePlan c : copies) {
@@ -291,73 +295,14 @@ final class Planner {
         return null;
     }
 
-    /**
-     * The domains that may start from {@code d}'s copied volumes, in file order: those recording one
-     * of them as their source, and those whose template chain leads to {@code d}. Found through
-     * indexes built once, so planning stays linear in the number of domains.
-     */
-    private List<DomainEntry> followerCandidates(DomainEntry d, List<VolumePlan> copies) {
-        if (copies.isEmpty()) {
-            return List.of();
-        }
-        indexFollowers();
-        Set<String> names = new LinkedHashSet<>();
-        for (VolumePlan c : copies) {
-            names.addAll(bySource.getOrDefault(c.sourcePool() + "\0" + c.sourceVid(), List.of()));
-        }
-        java.util.ArrayDeque<String> todo = new java.util.ArrayDeque<>(List.of(d.name()));
-        while (!todo.isEmpty()) {
-            for (String child : byTemplate.getOrDefault(todo.pop(), List.of())) {
-                if (names.add(child)) {
-                    todo.push(child);
-                }
-            }
-        }
-        names.remove(d.name());
-        return names.stream().map(n -> inst.model().domain(n).orElseThrow())
-                .sorted(Comparator.comparingInt(o -> fileOrder.get(o.name()))).toList();
-    }
-
-    /** Domain names by the pool and vid their volumes record as source, and by their template. */
-    private final Map<String, List<String>> bySource = new HashMap<>();
-    private final Map<String, List<String>> byTemplate = new HashMap<>();
-    private final Map<String, Integer> fileOrder = new HashMap<>();
-
-    private void indexFollowers() {
-        if (!fileOrder.isEmpty()) {
-            return;
-        }
-        List<DomainEntry> all = inst.model().domains();
-        for (int i = 0; i < all.size(); i++) {
-            DomainEntry o = all.get(i);
-            fileOrder.put(o.name(), i);
-            o.template().ifPresent(t -> byTemplate.computeIfAbsent(t, k -> new ArrayList<>()).add(o.name()));
-            for (Map<String, String> a : o.volumes().values()) {
-                if (a.containsKey("source")) {
-                    bySource.computeIfAbsent(a.get("pool") + "\0" + a.get("source"), k -> new ArrayList<>()).add(o.name());
-                }
-            }
-        }
-    }
-
     private Optional<String> movedVid(Volume src) {
         return Optional.ofNullable(moved.get(key(src.pool().name(), src.vid(), null, null)));
     }
 
     /** The domain owning {@code v} (by pool and vid), for messages. */
     private Optional<String> ownerOf(Volume v) {
-        if (owners.isEmpty()) {
-            for (DomainEntry d : inst.model().domains()) {
-                for (Map<String, String> a : d.volumes().values()) {
-                    owners.putIfAbsent(a.get("pool") + "\0" + a.get("vid"), d.name());
-                }
-            }
-        }
-        return Optional.ofNullable(owners.get(v.pool().name() + "\0" + v.vid()));
+        return inst.model().domainsRecording(v.pool().name(), v.vid()).stream().findFirst();
     }
-
-    /** "pool\0vid" → the first domain recording it, built on first use. */
-    private final Map<String, String> owners = new HashMap<>();
 
     private static VolumePlan leave(Volume v, String reason) {
         return new VolumePlan(v.name(), Action.LEAVE, reason, v.type().name(), v.pool().name(), v.vid(), null,

@@ -285,21 +285,10 @@ public final class QvmToLvm implements Callable<Integer> {
         Phases.mark("planned");
         Reports.plan(out.human(), plan);
         int predicted = predictedExit(plan);
-        if (plan.space().refusal() != null) {
-            json(Map.of("plan", plan, "exitCode", predicted));
-            throw new ToolException(ExitCodes.REFUSED, "Refused: " + plan.space().refusal());
-        }
-        List<String> missing = plan.domains().stream().filter(d -> d.status() == MigrationPlan.Status.DATA_MISSING)
-                .map(MigrationPlan.DomainPlan::name).toList();
-        if (!missing.isEmpty()) {
+        Optional<String> refusal = refusal(plan);
+        if (refusal.isPresent()) {
             json(Map.of("plan", plan, "exitCode", ExitCodes.REFUSED));
-            throw new ToolException(ExitCodes.REFUSED, "Refused: data that qubes.xml records is missing for " + String.join(", ", missing)
-                    + " (see the plan); is --qubes-dir right, is the disk mounted?");
-        }
-        if (dryRun && plan.space().note() != null) {
-            json(Map.of("plan", plan, "exitCode", ExitCodes.REFUSED));
-            throw new ToolException(ExitCodes.REFUSED, "Refused: the space " + plan.space().note()
-                    + "; the plan above is complete, but a run would not start");
+            throw new ToolException(ExitCodes.REFUSED, "Refused: " + refusal.get());
         }
         if (dryRun || plan.migrating().isEmpty()) {
             json(Map.of("plan", plan, "exitCode", predicted));
@@ -335,6 +324,26 @@ public final class QvmToLvm implements Callable<Integer> {
             return Optional.empty(); // killed before its first record: nothing happened
         }
         return Optional.of(JournalState.replay(entries, journalFile));
+    }
+
+    /**
+     * Why the whole plan is refused (exit 3) before anything is written: no room in the target,
+     * data that qubes.xml records is missing, or (in a dry run) the space could not be checked.
+     */
+    private Optional<String> refusal(MigrationPlan plan) {
+        if (plan.space().refusal() != null) {
+            return Optional.of(plan.space().refusal());
+        }
+        List<String> missing = plan.domains().stream().filter(d -> d.status() == MigrationPlan.Status.DATA_MISSING)
+                .map(MigrationPlan.DomainPlan::name).toList();
+        if (!missing.isEmpty()) {
+            return Optional.of("data that qubes.xml records is missing for " + String.join(", ", missing)
+                    + " (see the plan); is --qubes-dir right, is the disk mounted?");
+        }
+        if (dryRun && plan.space().note() != null) {
+            return Optional.of("the space " + plan.space().note() + "; the plan above is complete, but a run would not start");
+        }
+        return Optional.empty();
     }
 
     private static int predictedExit(MigrationPlan plan) {

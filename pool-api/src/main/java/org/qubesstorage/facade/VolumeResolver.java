@@ -1,8 +1,5 @@
 package org.qubesstorage.facade;
 
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -27,7 +24,6 @@ final class VolumeResolver {
     private final QubesXml xml;
     private final PoolRegistry pools;
     private final StorageHost host;
-    private Map<String, Map<String, List<String>>> owners;
 
     VolumeResolver(QubesXml xml, PoolRegistry pools, StorageHost host) {
         this.xml = xml;
@@ -82,37 +78,17 @@ final class VolumeResolver {
 
     /**
      * The volume {@code vid} of {@code pool}. Upstream looks it up in the pool on disk, whatever order
-     * the domains are loaded in; here the domain that records it is loaded first (found through an
-     * index of every recorded volume, so the order of domains in the file does not matter), and
+     * the domains are loaded in; here the domain that records it is loaded first (found through
+     * {@link QubesXml#domainsRecording}, so the order of domains in the file does not matter), and
      * only then is the pool asked, which finds volumes no domain records too.
      */
     private Volume findSource(DomainEntry domain, String name, Pool pool, String vid) {
-        Optional<String> owner = Optional.ofNullable(owners().getOrDefault(pool.name(), Map.of()).get(vid))
-                .flatMap(names -> names.stream().findFirst());
+        Optional<String> owner = xml.domainsRecording(pool.name(), vid).stream().findFirst();
         if (owner.isPresent() && !owner.get().equals(domain.name())) {
             host.domain(owner.get());
         }
         return pool.getVolume(vid).orElseThrow(() -> StorageException.notFound("Source volume " + vid + " of "
                 + domain.name() + ":" + name + " is not in pool " + pool.name()));
-    }
-
-    /** Pool → vid → the domains recording a volume with that vid there, built once. */
-    private Map<String, Map<String, List<String>>> owners() {
-        if (owners == null) {
-            Map<String, Map<String, List<String>>> index = new HashMap<>();
-            for (DomainEntry d : xml.domains()) {
-                for (Map<String, String> v : d.volumes().values()) {
-                    String vid = v.get("vid");
-                    String pool = v.get("pool");
-                    if (vid != null && !vid.isEmpty() && pool != null && !pool.isEmpty()) {
-                        index.computeIfAbsent(pool, k -> new HashMap<>()).computeIfAbsent(vid, k -> new ArrayList<>())
-                                .add(d.name());
-                    }
-                }
-            }
-            owners = index;
-        }
-        return owners;
     }
 
     private Volume templateOrigin(DomainEntry domain, String name) {

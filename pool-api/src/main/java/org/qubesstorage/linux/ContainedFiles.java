@@ -25,32 +25,17 @@ public final class ContainedFiles {
     private static final int S_IFMT = 0170000;
     private static final int S_IFREG = 0100000;
 
-    /** How the file is opened once it is known to be a regular file. */
-    public enum Access {
-        READ(Libc.O_RDONLY, false),
-        READ_DIRECT(Libc.O_RDONLY | Libc.O_DIRECT, true),
-        READ_WRITE(Libc.O_RDWR, false);
-
-        private final int flags;
-        private final boolean direct;
-
-        Access(int flags, boolean direct) {
-            this.flags = flags;
-            this.direct = direct;
-        }
-    }
-
     private ContainedFiles() {}
 
     /**
-     * Opens {@code file}, which must lie inside {@code root}, as {@code access} says.
+     * Opens {@code file}, which must lie inside {@code root}, for reading.
      *
      * @throws StorageException {@link ErrorCode#NOT_FOUND} if it does not exist,
      *                          {@link ErrorCode#INVALID_CONFIGURATION} if it is outside {@code root},
      *                          reached through a symbolic link, or not a regular file
      */
-    public static NativeFile open(Path root, Path file, Access access) {
-        requireNonNull(access, "access");
+    public static NativeFile openRead(Path root, Path file) {
+        requireNonNull(file, "file");
         List<String> parts = componentsBeneath(root, file);
         try (Arena arena = Arena.ofConfined()) {
             int dir = openRoot(root, arena);
@@ -74,10 +59,7 @@ public final class ContainedFiles {
                 } finally {
                     Libc.close(probe);
                 }
-                int fd = openat(dir, last, access.flags | Libc.O_NOFOLLOW | Libc.O_NONBLOCK | Libc.O_NOCTTY, arena);
-                if (fd < 0 && access.direct && Libc.errno() == Libc.EINVAL) {
-                    return open(root, file, access == Access.READ_DIRECT ? Access.READ : access);
-                }
+                int fd = openat(dir, last, Libc.O_RDONLY | Libc.O_NOFOLLOW | Libc.O_NONBLOCK | Libc.O_NOCTTY, arena);
                 if (fd < 0) {
                     throw refusal(Libc.errno(), file, "a regular file");
                 }
@@ -92,7 +74,7 @@ public final class ContainedFiles {
                     Libc.close(fd);
                     throw StorageException.busy(file + " was replaced while it was being opened; try again");
                 }
-                return NativeFile.adopt(file, fd, access.direct);
+                return NativeFile.adopt(file, fd, false);
             } finally {
                 Libc.close(dir);
             }
@@ -101,10 +83,10 @@ public final class ContainedFiles {
 
     /**
      * Checks, without opening it for I/O, that {@code file} is a regular file inside {@code root}
-     * reached without symbolic links; the same refusals as {@link #open}.
+     * reached without symbolic links; the same refusals as {@link #openRead}.
      */
     public static void requireRegularBeneath(Path root, Path file) {
-        open(root, file, Access.READ).close();
+        openRead(root, file).close();
     }
 
     private static List<String> componentsBeneath(Path root, Path file) {

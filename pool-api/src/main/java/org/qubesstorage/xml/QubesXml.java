@@ -2,6 +2,7 @@ package org.qubesstorage.xml;
 
 import static java.util.Objects.requireNonNull;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,6 +23,8 @@ public final class QubesXml {
     private final List<DomainEntry> domains;
     /** Domains by name: lookups are constant-time, so work over all domains stays linear. */
     private final Map<String, DomainEntry> byName;
+    /** "pool\0vid" → the domains recording a volume with that vid in that pool, in file order. */
+    private final Map<String, List<String>> byVolume;
 
     /** The file's format. */
     public enum Format {
@@ -38,10 +41,24 @@ public final class QubesXml {
         this.properties = Map.copyOf(properties);
         this.domains = List.copyOf(domains);
         Map<String, DomainEntry> index = new HashMap<>();
+        Map<String, List<String>> volumes = new HashMap<>();
         for (DomainEntry d : this.domains) {
             index.putIfAbsent(d.name(), d);
+            for (Map<String, String> v : d.volumes().values()) {
+                String vid = v.get("vid");
+                String pool = v.get("pool");
+                if (vid != null && !vid.isEmpty() && pool != null && !pool.isEmpty()) {
+                    volumes.computeIfAbsent(pool + "\0" + vid, k -> new ArrayList<>()).add(d.name());
+                }
+            }
         }
         this.byName = Map.copyOf(index);
+        this.byVolume = Map.copyOf(volumes);
+    }
+
+    /** The domains whose {@code <volume>} records {@code vid} in pool {@code pool}, in file order. */
+    public List<String> domainsRecording(String pool, String vid) {
+        return byVolume.getOrDefault(pool + "\0" + vid, List.of());
     }
 
     public Format format() {

@@ -55,7 +55,7 @@ public abstract class DirectoryPool extends AbstractPool {
 
     /** The bytes {@code image}'s data map covers, read through the same checks as {@link #requireImage}. */
     public long allocated(Path image) {
-        try (NativeFile f = ContainedFiles.open(dir, image, ContainedFiles.Access.READ)) {
+        try (NativeFile f = ContainedFiles.openRead(dir, image)) {
             return DataMap.total(DataMap.of(f, ImageCopy.size(image)));
         }
     }

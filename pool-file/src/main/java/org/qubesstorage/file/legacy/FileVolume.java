@@ -11,7 +11,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.qubesstorage.file.ImageCopy;
-import org.qubesstorage.linux.DataMap;
 import org.qubesstorage.linux.DurableFiles;
 import org.qubesstorage.linux.LoopDevices;
 import org.qubesstorage.linux.NativeFile;

@@ -12,7 +12,6 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import org.qubesstorage.file.ImageCopy;
 import org.qubesstorage.file.ImageFiles;
-import org.qubesstorage.linux.DataMap;
 import org.qubesstorage.linux.DurableFiles;
 import org.qubesstorage.linux.LoopDevices;
 import org.qubesstorage.linux.NativeFile;
@@ -55,8 +54,10 @@ final class ReflinkVolume extends AbstractVolume {
         return r;
     }
 
-    /** The committed image: the clean one, or after an interrupted commit the newest revision. */
-    /** The image holding the last committed data, checked to be a regular file of this pool. */
+    /**
+     * The committed image: the clean one, or after an interrupted commit the newest revision;
+     * checked to be a regular file of this pool.
+     */
     Optional<Path> committedImage() {
         if (Files.exists(files.clean(), LinkOption.NOFOLLOW_LINKS)) {
             return Optional.of(pool.requireImage(files.clean()));
