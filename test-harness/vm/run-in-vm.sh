@@ -7,9 +7,10 @@
 #   usage: run-in-vm.sh 'COMMAND' [DISK_SIZES]        e.g. run-in-vm.sh 'lvs' 4G,1G
 #
 # Each size in DISK_SIZES (default 4G) is an empty sparse virtio disk (/dev/vda, /dev/vdb, ...).
-# COMMAND's stdout/stderr are printed after the VM stops; its exit code is ours (124: timed out,
+# COMMAND's stdout/stderr are printed as they are written; its exit code is ours (124: timed out,
 # 125: the VM failed, console printed). Env: VM_SMP (1), VM_MEM (2G), VM_TIMEOUT (900 s),
-# VM_RW_DIR (a host directory shared read-write at the same path), VM_CACHE (where the extracted
+# VM_RW_DIR (a host directory shared read-write at the same path), VM_SHARE (colon-separated host
+# directories the command reads, besides its working directory, which is always shown), VM_CACHE (where the extracted
 # kernel and initramfs are kept; default ~/.cache/qubes-storage-vm).
 # Needs (installed by .ci/run): qemu-system-x86 linux-image-amd64 lvm2 thin-provisioning-tools
 #                               busybox-static xz-utils
@@ -57,7 +58,11 @@ XFER=$(mktemp -d /tmp/vmxfer.XXXXXX)          # shared with the VM at the same p
 QEMU=
 trap '[ -z "$QEMU" ] || kill $QEMU 2>/dev/null; rm -rf "$XFER"' EXIT
 trap 'exit 143' TERM INT HUP                  # killed: the EXIT trap stops the VM too
-printf 'cd %q 2>/dev/null || cd /\n%s\n' "$PWD" "$CMD" > "$XFER/cmd"
+printf 'cd %q || exit 125\n%s\n' "$PWD" "$CMD" > "$XFER/cmd"
+touch "$XFER/stdout" "$XFER/stderr"
+# The working directory and VM_SHARE's directories are shown in the VM even under /tmp or /run,
+# which the VM mounts its own tmpfs on.
+{ echo "$PWD"; [ -z "${VM_SHARE:-}" ] || tr ':' '\n' <<< "$VM_SHARE"; } > "$XFER/shares"
 ARGS=()
 i=0
 for size in ${DISKS//,/ }; do
@@ -79,10 +84,12 @@ timeout -k 5 "${VM_TIMEOUT:-900}" qemu-system-x86_64 \
   -virtfs "local,path=$XFER,mount_tag=xfer,security_model=none" \
   "${ARGS[@]}" > "$XFER/qemu.log" 2>&1 &
 QEMU=$!
+# The command's output is shown as it is written (the VM writes through 9p without caching); each
+# tail reads to the end once more after qemu has stopped.
+tail --pid=$QEMU -s 0.2 -n +1 -F "$XFER/stdout" 2>/dev/null & OUT=$!
+tail --pid=$QEMU -s 0.2 -n +1 -F "$XFER/stderr" >&2 2>/dev/null & ERR=$!
 rc=0; wait $QEMU || rc=$?; QEMU=
-
-cat "$XFER/stdout" 2>/dev/null || true
-cat "$XFER/stderr" >&2 2>/dev/null || true
+wait $OUT $ERR || true
 if [ ! -s "$XFER/rc" ]; then
   [ $rc = 124 ] && echo "run-in-vm: timed out after ${VM_TIMEOUT:-900}s" >&2 && exit 124
   echo "run-in-vm: the VM failed (qemu rc=$rc); qemu and console output:" >&2

@@ -18,6 +18,15 @@ mount -t tmpfs tmp $R/tmp
 printf '#!/bin/sh\nexec chroot /newroot /sbin/modprobe "$@"\n' > /bin/modprobe-root
 chmod +x /bin/modprobe-root; echo /bin/modprobe-root > /proc/sys/kernel/modprobe
 X=$(cat /proc/cmdline); X=${X##*vm.xfer=}; X=${X%% *}
+# The host directories the command needs (its working directory first): those under the VM's own
+# tmpfs mounts would be hidden, so each gets the same read-only-with-overlay view as the rest.
+i=0
+while read -r D; do
+  case $D in /tmp/*|/run/*) ;; *) continue ;; esac
+  [ -d "/lower$D" ] || continue
+  i=$((i + 1)); mkdir -p /rw/share$i/u /rw/share$i/w $R$D
+  mount -t overlay -o lowerdir=/lower$D,upperdir=/rw/share$i/u,workdir=/rw/share$i/w share$i $R$D
+done < /lower$X/shares
 mkdir -p $R$X && mount -t 9p -o $O xfer $R$X
 [ -s $R$X/rwdir ] && mkdir -p $R$(cat $R$X/rwdir) && mount -t 9p -o $O rwdir $R$(cat $R$X/rwdir)
 # No udevd here: udev_rules=0 is required (lvcreate fails wiping new LVs otherwise); the rest keeps

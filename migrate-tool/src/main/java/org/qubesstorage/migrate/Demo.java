@@ -2,14 +2,17 @@ package org.qubesstorage.migrate;
 
 import com.github.difflib.DiffUtils;
 import com.github.difflib.UnifiedDiffUtils;
+import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.qubesstorage.copy.SparseCopier;
@@ -152,7 +155,7 @@ final class Demo implements Callable<Integer> {
                     + harness + " is not there; run the demo from the repository's ./qvm-to-lvm launcher");
         }
         out.println("This host has no usable device-mapper (or this is not root): running the demo inside the project's test VM");
-        out.println("(qemu, Debian's kernel, real device-mapper and lvm2). Its output appears when the VM stops, in about a minute.");
+        out.println("(qemu, Debian's kernel, real device-mapper and lvm2); its steps follow as it runs them, about a minute in all.");
         out.flush();
         String java = ProcessHandle.current().info().command().orElse("java");
         String cmd = java + " --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
@@ -160,6 +163,13 @@ final class Demo implements Callable<Integer> {
                 + QvmToLvm.class.getName() + " demo --direct --device /dev/vda";
         ProcessBuilder pb = new ProcessBuilder(harness.toString(), cmd, "3G").inheritIO();
         pb.environment().putIfAbsent("VM_SMP", "2");
+        // The VM mounts its own /tmp: a checkout or class path there is shared explicitly.
+        Set<String> shared = new LinkedHashSet<>(List.of(home.toAbsolutePath().normalize().toString()));
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            Path p = Path.of(entry).toAbsolutePath().normalize();
+            shared.add((entry.endsWith(".jar") ? p.getParent() : p).toString());
+        }
+        pb.environment().put("VM_SHARE", String.join(":", shared));
         Process p = pb.start();
         return p.waitFor();
     }

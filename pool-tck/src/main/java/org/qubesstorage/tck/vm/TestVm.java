@@ -3,20 +3,25 @@ package org.qubesstorage.tck.vm;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.BufferedReader;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The project's test VM from a host-side integration test: boots {@code test-harness/vm/run-in-vm.sh}
- * (Debian's kernel under qemu TCG, real device-mapper and lvm2; the VM sees the host's file system
- * read-only and the module's {@code target} read-write) and runs JUnit classes there in one JVM with
- * the calling test's class path. Used by every module whose tests need device-mapper.
+ * The project's test VM from a host-side integration test: boots the harness this jar carries
+ * ({@code run-in-vm.sh}: Debian's kernel under qemu TCG, real device-mapper and lvm2; the VM sees the
+ * host's file system read-only, the working directory and class path included wherever they are, and
+ * the module's {@code target} read-write) and runs JUnit classes there in one JVM with the calling
+ * test's class path. Used by every module whose tests need device-mapper, in this repository or in a
+ * plugin author's own.
  */
 public final class TestVm {
-    private static final Path HARNESS = Path.of("..", "test-harness", "vm", "run-in-vm.sh").toAbsolutePath().normalize();
 
     /** A volume group {@code qtest} on {@code /dev/vda} with thin pools {@code tpool} (2 GiB) and {@code small} (64 MiB). */
     public static final String MAKE_VG = "pvcreate -q /dev/vda\nvgcreate -q qtest /dev/vda\n"
@@ -49,30 +54,47 @@ public final class TestVm {
 
     /** {@link #runClasses(String, List, String)} with a time limit for the VM, in seconds. */
     public static String runClasses(String setup, List<String> classes, String disks, int timeoutSeconds) throws Exception {
-        Path target = Path.of("target").toAbsolutePath();
+        return runClasses(Path.of("").toAbsolutePath(), System.getProperty("java.class.path"), setup, classes, disks, timeoutSeconds);
+    }
+
+    /** {@link #runClasses(String, List, String, int)} from another working directory and class path. */
+    static String runClasses(Path workDir, String classPath, String setup, List<String> classes, String disks,
+                             int timeoutSeconds) throws Exception {
+        Path target = Files.createDirectories(workDir.resolve("target"));
         Path reports = Files.createDirectories(target.resolve("vm-reports"));
         String java = ProcessHandle.current().info().command().orElse("java");
         StringBuilder cmd = new StringBuilder("set -e\n").append(setup).append('\n');
         cmd.append(java).append(" --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
-                .append(" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp '").append(System.getProperty("java.class.path"))
+                .append(" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp '").append(classPath)
                 .append("' org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree")
                 .append(" --reports-dir '").append(reports).append("'");
         for (String c : classes) {
             cmd.append(" --select-class ").append(c);
         }
-        ProcessBuilder pb = new ProcessBuilder(HARNESS.toString(), cmd.toString(), disks).redirectErrorStream(true);
+        Path harness = VmHarness.extract(target.resolve("vm-harness"));
+        ProcessBuilder pb = new ProcessBuilder(harness.toString(), cmd.toString(), disks).directory(workDir.toFile())
+                .redirectErrorStream(true);
+        // Class path entries outside the working directory (a local Maven repository under /tmp, say).
+        pb.environment().put("VM_SHARE", String.join(":", directoriesOf(classPath)));
         pb.environment().put("VM_RW_DIR", target.toString());
         pb.environment().put("VM_CACHE", target.resolve("vm-cache").toString());
         pb.environment().put("VM_TIMEOUT", Integer.toString(timeoutSeconds));
         // Two vCPUs: qemu's multi-threaded TCG runs them on both host cores (JIT, lvm and copies overlap).
         pb.environment().putIfAbsent("VM_SMP", "2");
         Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes());
+        StringBuilder collected = new StringBuilder();
+        try (BufferedReader lines = p.inputReader()) {
+            // Shown as the VM writes it, so a long run in the build log is not silent.
+            for (String line; (line = lines.readLine()) != null; ) {
+                System.out.println(line);
+                collected.append(line).append('\n');
+            }
+        }
+        String out = collected.toString();
         if (!p.waitFor(timeoutSeconds + 120L, TimeUnit.SECONDS)) {
             p.destroy();
             throw new AssertionError("the VM run did not finish in " + timeoutSeconds + " s:\n" + out);
         }
-        System.out.println(out);
         // The failures come first in the message: CI keeps only the start of a long message, and the
         // console launcher prints its failure summary last, after every test's own output.
         String described = "VM run; failures first, then the whole output:\n" + failureSummary(out) + "\n---\n" + out;
@@ -80,6 +102,22 @@ public final class TestVm {
         assertThat(out).as(described).contains("tests successful").containsPattern("\\[\\s+0 tests failed\\s+\\]");
         assertThat(out).doesNotContainPattern("\\[\\s+0 tests successful\\s+\\]");
         return out;
+    }
+
+    /** The class path's directories and the directories holding its jars, each once. */
+    static List<String> directoriesOf(String classPath) {
+        Set<String> dirs = new LinkedHashSet<>();
+        for (String entry : classPath.split(File.pathSeparator)) {
+            if (entry.isEmpty()) {
+                continue;
+            }
+            Path p = Path.of(entry).toAbsolutePath().normalize();
+            Path dir = entry.endsWith(".jar") || entry.endsWith(".zip") ? p.getParent() : p;
+            if (dir != null) {
+                dirs.add(dir.toString());
+            }
+        }
+        return List.copyOf(dirs);
     }
 
     /**
