@@ -20,7 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.qubesstorage.facade.DomainStorage;
 import org.qubesstorage.facade.StorageHost;
 import org.qubesstorage.host.PoolRegistry;
-import org.qubesstorage.host.StorageModule;
+import org.qubesstorage.wiring.StorageModule;
 import org.qubesstorage.host.StorageSettings;
 import org.qubesstorage.spi.BlockDevice;
 import org.qubesstorage.spi.DomainRef;

@@ -5,7 +5,7 @@ import static java.util.Objects.requireNonNull;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
+import org.qubesstorage.spi.ErrorCode;
 import org.qubesstorage.spi.Pool;
 import org.qubesstorage.spi.StorageException;
 
@@ -19,8 +19,8 @@ import org.qubesstorage.spi.StorageException;
  *                    named, its space is not checked), or null
  */
 record Target(Pool pool, Map<String, String> added, String unreachable) {
-    /** LVM's own rule for VG and LV names, minus a leading '-' so a name can never read as an option. */
-    private static final Pattern LVM_NAME = Pattern.compile("[A-Za-z0-9+_.][A-Za-z0-9+_.-]{0,126}");
+    /** The driver {@code --vg}/{@code --thin-pool} make a pool of; it alone validates the names. */
+    static final String THIN_DRIVER = "lvm_thin";
 
     Target {
         requireNonNull(pool, "pool");
@@ -37,13 +37,8 @@ record Target(Pool pool, Map<String, String> added, String unreachable) {
     }
 
     static Target thinPool(Installation inst, String vg, String thinPool, Optional<String> poolName, boolean dryRun) {
-        for (String[] n : new String[][] {{"volume group", vg}, {"thin pool", thinPool}}) {
-            if (!LVM_NAME.matcher(n[1]).matches() || n[1].equals(".") || n[1].equals("..")) {
-                throw ToolException.input("Not an acceptable " + n[0] + " name: '" + n[1] + "'");
-            }
-        }
         for (Map<String, String> p : inst.model().pools()) {
-            if ("lvm_thin".equals(p.get("driver")) && vg.equals(p.get("volume_group")) && thinPool.equals(p.get("thin_pool"))
+            if (THIN_DRIVER.equals(p.get("driver")) && vg.equals(p.get("volume_group")) && thinPool.equals(p.get("thin_pool"))
                     && poolName.map(n -> n.equals(p.get("name"))).orElse(true)) {
                 return named(inst, p.get("name"));
             }
@@ -55,13 +50,14 @@ record Target(Pool pool, Map<String, String> added, String unreachable) {
         }
         Map<String, String> attrs = new LinkedHashMap<>();
         attrs.put("name", name);
-        attrs.put("driver", "lvm_thin");
+        attrs.put("driver", THIN_DRIVER);
         attrs.put("volume_group", vg);
         attrs.put("thin_pool", thinPool);
         try {
             return new Target(inst.pools().add(attrs), attrs, null);
         } catch (StorageException e) {
-            if (dryRun) {
+            boolean badValue = e.code() == ErrorCode.INVALID_ARGUMENT || e.code() == ErrorCode.INVALID_CONFIGURATION;
+            if (dryRun && !badValue) {
                 return new Target(inst.unsetUpPool(attrs), attrs, e.getMessage());
             }
             throw ToolException.input("Cannot use thin pool " + vg + "/" + thinPool + ": " + e.getMessage());

@@ -2,6 +2,7 @@ package org.qubesstorage.spi;
 
 import com.google.inject.Module;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -37,6 +38,18 @@ public interface PoolDriver {
      */
     default Pool create(PoolConfig config, DriverContext context) {
         throw StorageException.notSupported(name(), "create(): the driver neither implements it nor binds Pool in module()");
+    }
+
+    /**
+     * A hint that a pool with these {@code parameters} (some of a {@code <pool>} element's
+     * attributes, not yet validated) is about to be made: the driver may start reading its backend
+     * ahead, on a thread of its own (lvm_thin reads the volume group's {@code lvs} report while the
+     * host still reads qubes.xml). Called by a host that knows the pool before it has read qubes.xml,
+     * at most once per configuration, or never. Must return at once and never throw: a bad value is
+     * reported by {@link #create} or {@link Pool#setup()} exactly as without the hint. Does nothing
+     * by default.
+     */
+    default void prepare(Map<String, String> parameters, DriverContext context) {
     }
 
     /**

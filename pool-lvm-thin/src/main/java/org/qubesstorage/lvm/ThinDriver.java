@@ -9,6 +9,7 @@ import org.qubesstorage.spi.Pool;
 import org.qubesstorage.spi.PoolConfig;
 import org.qubesstorage.spi.PoolDriver;
 import org.qubesstorage.spi.SpiVersion;
+import org.qubesstorage.spi.StorageException;
 
 /**
  * The {@code lvm_thin} driver: volumes as thin LVs, named exactly as upstream names them. Pools on
@@ -51,17 +52,19 @@ public final class ThinDriver implements PoolDriver {
     }
 
     /**
-     * Starts reading volume group {@code vg}'s {@code lvs} report in the background, for the first
-     * pool this driver sets up on it to use instead of running lvs then (see
-     * {@link LvsCache#prefetch}). For a tool that knows the volume group before it has read
-     * qubes.xml; a failure there is not reported here: the pool's set-up reads again and reports it.
-     * Not part of the SPI: an optimisation a host may call on this driver, or not.
-     *
-     * @throws org.qubesstorage.spi.StorageException if {@code vg} is not a valid volume group name
+     * Starts reading {@code volume_group}'s {@code lvs} report in the background, for the first pool
+     * this driver sets up on it to use instead of running lvs then (see {@link LvsCache#prefetch}).
+     * A name lvm would refuse is left for {@link #create} to report.
      */
-    public void prefetch(String vg, DriverContext context) {
-        String checked = LvmNames.check(vg);
-        cache(checked, new LvmRunner(context.commands()), context).prefetch();
+    @Override
+    public void prepare(Map<String, String> parameters, DriverContext context) {
+        String vg = parameters.get("volume_group");
+        try {
+            String checked = LvmNames.check(vg);
+            cache(checked, new LvmRunner(context.commands()), context).prefetch();
+        } catch (StorageException e) {
+            // reported by create() when the pool is made, as without the hint
+        }
     }
 
     private LvsCache cache(String vg, LvmRunner lvm, DriverContext context) {

@@ -29,7 +29,7 @@ class LvsPrefetchTest {
     private static ThinPool setUpAfterPrefetch(SimulatedLvm lvm) {
         HostDriverContext context = new HostDriverContext(lvm, CLOCK, Path.of("/tmp"));
         ThinDriver driver = new ThinDriver();
-        driver.prefetch("qubes_dom0", context);
+        driver.prepare(Map.of("volume_group", "qubes_dom0", "thin_pool", "vm-pool"), context);
         ThinPool pool = (ThinPool) driver.create(CONFIG, context);
         pool.setup();
         return pool;

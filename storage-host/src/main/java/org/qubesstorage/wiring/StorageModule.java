@@ -1,4 +1,4 @@
-package org.qubesstorage.host;
+package org.qubesstorage.wiring;
 
 import static java.util.Objects.requireNonNull;
 
@@ -10,6 +10,12 @@ import java.time.Clock;
 import java.util.Optional;
 import org.qubesstorage.facade.RunningState;
 import org.qubesstorage.facade.StorageHost;
+import org.qubesstorage.host.DriverRegistry;
+import org.qubesstorage.host.ExecCommandRunner;
+import org.qubesstorage.host.HostDriverContext;
+import org.qubesstorage.host.PoolFactory;
+import org.qubesstorage.host.PoolRegistry;
+import org.qubesstorage.host.StorageSettings;
 import org.qubesstorage.spi.CommandRunner;
 import org.qubesstorage.spi.DriverContext;
 import org.qubesstorage.xml.QubesXmlFile;

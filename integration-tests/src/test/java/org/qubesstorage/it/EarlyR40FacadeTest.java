@@ -1,4 +1,4 @@
-package org.qubesstorage.file.facade;
+package org.qubesstorage.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
