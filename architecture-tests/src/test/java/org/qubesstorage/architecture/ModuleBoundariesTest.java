@@ -26,7 +26,7 @@ class ModuleBoundariesTest {
     private static final String[] DRIVERS = {"org.qubesstorage.file..", "org.qubesstorage.lvm..", "org.qubesstorage.overlay..",
         "org.qubesstorage.fixture.."};
 
-    private static final String[] SUPPORT = {"org.qubesstorage.linux..", "org.qubesstorage.copy.."};
+    private static final String[] SUPPORT = {"org.qubesstorage.linux..", "org.qubesstorage.copy..", "org.qubesstorage.support.."};
     private static final String[] TCK = {"org.qubesstorage.tck.."};
 
     private static JavaClasses classes;

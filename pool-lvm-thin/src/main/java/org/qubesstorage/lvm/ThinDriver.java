@@ -9,6 +9,7 @@ import org.qubesstorage.spi.Pool;
 import org.qubesstorage.spi.PoolConfig;
 import org.qubesstorage.spi.PoolDriver;
 import org.qubesstorage.spi.SpiVersion;
+import org.qubesstorage.support.StandardParameters;
 import org.qubesstorage.spi.StorageException;
 
 /**
@@ -35,8 +36,8 @@ public final class ThinDriver implements PoolDriver {
         return List.of(
                 DriverParameter.required("volume_group", "The volume group holding the thin pool"),
                 DriverParameter.required("thin_pool", "The thin pool LV in that volume group"),
-                DriverParameter.optional("revisions_to_keep", "1", "Revisions kept per volume by default (-1 disables snapshots)"),
-                DriverParameter.optional("ephemeral_volatile", "False", "Encrypt volatile volumes with a throw-away key"),
+                StandardParameters.revisionsToKeep(),
+                StandardParameters.ephemeralVolatile(),
                 DriverParameter.optional("max_data_percent", "90", "Refuse to allocate above this data usage"),
                 DriverParameter.optional("max_metadata_percent", "80", "Refuse to allocate above this metadata usage"),
                 new DriverParameter("max_overprovisioning", false,

@@ -18,6 +18,7 @@ final class SpiClassLoader extends ClassLoader {
             "org.qubesstorage.spi.",
             "org.qubesstorage.linux.",
             "org.qubesstorage.copy.",
+            "org.qubesstorage.support.",
             "com.google.inject.",
             "jakarta.inject.",
             "org.slf4j.");

@@ -13,6 +13,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
+import org.qubesstorage.linux.DurableFiles;
 import org.qubesstorage.spi.Capability;
 import org.qubesstorage.spi.DomainRef;
 import org.qubesstorage.spi.Pool;
@@ -65,11 +66,7 @@ final class LinuxKernelPool implements Pool {
 
     @Override
     public void setup() {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw StorageException.backend("Cannot create " + dir + ": " + e.getMessage(), e);
-        }
+        DurableFiles.createDirectories(dir);
     }
 
     @Override

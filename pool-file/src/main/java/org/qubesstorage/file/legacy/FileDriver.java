@@ -8,6 +8,7 @@ import org.qubesstorage.spi.Pool;
 import org.qubesstorage.spi.PoolConfig;
 import org.qubesstorage.spi.PoolDriver;
 import org.qubesstorage.spi.SpiVersion;
+import org.qubesstorage.support.StandardParameters;
 
 /**
  * The legacy {@code file} driver: sparse images with device-mapper copy-on-write while running.
@@ -31,8 +32,8 @@ public final class FileDriver implements PoolDriver {
     public List<DriverParameter> parameters() {
         return List.of(
                 DriverParameter.required("dir_path", "Directory holding appvms/ and vm-templates/"),
-                DriverParameter.optional("revisions_to_keep", "1", "0 or 1 (the file driver keeps at most one), or -1"),
-                DriverParameter.optional("ephemeral_volatile", "False", "Encrypt volatile volumes with a throw-away key"));
+                StandardParameters.revisionsToKeep("0 or 1 (the file driver keeps at most one), or -1"),
+                StandardParameters.ephemeralVolatile());
     }
 
     @Override

@@ -7,6 +7,7 @@ import org.qubesstorage.spi.Pool;
 import org.qubesstorage.spi.PoolConfig;
 import org.qubesstorage.spi.PoolDriver;
 import org.qubesstorage.spi.SpiVersion;
+import org.qubesstorage.support.StandardParameters;
 
 /** The {@code file-reflink} driver: plain image files, reflink copies (upstream's default on btrfs/xfs). */
 public final class ReflinkDriver implements PoolDriver {
@@ -26,9 +27,9 @@ public final class ReflinkDriver implements PoolDriver {
     public List<DriverParameter> parameters() {
         return List.of(
                 DriverParameter.required("dir_path", "Directory holding appvms/ and vm-templates/ (e.g. /var/lib/qubes)"),
-                DriverParameter.optional("revisions_to_keep", "1", "Revisions kept per volume by default (-1 disables snapshots)"),
+                StandardParameters.revisionsToKeep(),
                 DriverParameter.optional("setup_check", "True", "Refuse setup on a file system without reflink support"),
-                DriverParameter.optional("ephemeral_volatile", "False", "Encrypt volatile volumes with a throw-away key"));
+                StandardParameters.ephemeralVolatile());
     }
 
     @Override
