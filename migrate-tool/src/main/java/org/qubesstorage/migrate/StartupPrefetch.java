@@ -11,11 +11,10 @@ import org.slf4j.LoggerFactory;
  * Work that nearly every run of the tool needs, done on two more threads from the moment the JVM
  * reaches {@code main}, while the main thread parses the command line and reads qubes.xml.
  *
- * <p>Why: stack samples of a migration's start-up in the project's TCG test VM (two vCPUs, AOT
- * cache on) had the main thread spend about 0.7 s binding native calls (their generated classes
- * are never in the AOT cache) and 0.4 s initialising Jackson (its date formats pull in the JDK's
- * locale data), each at its first use and one after the other. Both are the same work on any
- * thread, so doing it here only moves it off the critical path. On a machine with one CPU it costs
+ * <p>Why: at start-up the main thread would otherwise bind native calls (their generated classes
+ * are never in the AOT cache) and initialise Jackson (its date formats pull in the JDK's locale
+ * data), each at its first use and one after the other (stack samples in {@code bench/HISTORY.md}).
+ * Both are the same work on any thread, so doing it here only moves it off the critical path. On a machine with one CPU it costs
  * next to nothing extra: the main thread would have done all of it but two bindings (fallocate and
  * ftruncate, which only file targets use).
  *
@@ -30,10 +29,9 @@ final class StartupPrefetch {
 
     /**
      * Starts the threads and returns them at once; none when {@code -Dqvm-to-lvm.prefetch=false}
-     * turns it off. Two threads, not one: binding the native calls alone took 1.5-1.7 s of a
-     * migration's start-up in the VM, so Jackson's work queued behind it was not done when the
-     * main thread wrote its first journal line (about 1.75 s after {@code main}), and the main
-     * thread built the same serializers itself (0.23-0.37 s).
+     * turns it off. Two threads, not one: behind the native bindings, Jackson's work would not be
+     * done by the time the main thread writes its first journal line, and the main thread would
+     * build the same serializers itself.
      */
     static List<Thread> start() {
         if (!enabled()) {
@@ -68,9 +66,8 @@ final class StartupPrefetch {
     private static boolean prepareJson() {
         try {
             // Builds the mapper and the serializers of a journal line with a plan and a result in
-            // it: Jackson finds a record's properties by reflection at its first use, and the run's
-            // first line (the whole plan) cost the main thread 0.23-0.37 s in the VM when only an
-            // empty line had been written here.
+            // it: Jackson finds a record's properties by reflection at its first use, and an empty
+            // line written here would leave that work to the run's first line (the whole plan).
             Journal.JSON.writeValueAsString(sampleRunEntry());
             // Loads the JDK's security provider, which the plan's SHA-256 of qubes.xml needs.
             Hashing.sha256(new byte[0]);

@@ -4,8 +4,8 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * Validation of every name that may reach a path or a command line. Upstream's rules (reference
- * §3.6), tightened where upstream relied on callers: no name may start with {@code -} (it would be
+ * Validation of every name that may reach a path or a command line. Upstream's rules
+ * ({@code qubes/storage/__init__.py} and the drivers' own checks), tightened where upstream relied on callers: no name may start with {@code -} (it would be
  * read as an option), contain {@code /} or be {@code .} / {@code ..} (it would escape a directory).
  *
  * <p>Every method returns its argument so it can be used inline, and throws

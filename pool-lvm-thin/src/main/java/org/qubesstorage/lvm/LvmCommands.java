@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The exact argument vectors of upstream's {@code _get_lvm_cmdline} (reference §3.2), with every
+ * The exact argument vectors of upstream's {@code _get_lvm_cmdline} ({@code qubes/storage/lvm.py}), with every
  * name checked first and every positional name after {@code --}. Pure functions: unit tests compare
  * them with upstream's strings.
  */

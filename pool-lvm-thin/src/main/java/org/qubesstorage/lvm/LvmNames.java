@@ -5,7 +5,7 @@ import java.util.regex.Pattern;
 import org.qubesstorage.spi.StorageException;
 
 /**
- * Upstream's LV naming (reference §3.1), so a volume group managed by upstream's Python driver is
+ * Upstream's LV naming ({@code qubes/storage/lvm.py}), so a volume group managed by upstream's Python driver is
  * used in place: {@code <vg>/vm-<vm>-<volume>}, with {@code -snap}, {@code -import} and
  * {@code -<unix ts>-back} beside it; and lvm's own name rules, checked before any name reaches a
  * command line.

@@ -14,8 +14,8 @@ import java.util.concurrent.CompletionException;
 
 /**
  * One {@code lvs} snapshot of a volume group, shared by every pool on it, kept current from what
- * each successful command did (upstream instead re-reads lvs after every change: reference §3.3,
- * users' #4953 and #10773). It is re-read only when never loaded, after a command failed (the state
+ * each successful command did (upstream instead re-reads lvs after every change, {@code reset_cache}
+ * in {@code qubes/storage/lvm.py}; users' #4953 and #10773). It is re-read only when never loaded, after a command failed (the state
  * is then unknown), or when usage figures are asked for and are older than {@link #USAGE_MAX_AGE}.
  */
 final class LvsCache {

@@ -17,8 +17,7 @@ import org.qubesstorage.spi.StorageException;
  *
  * <p>It reads the report with jackson-core's streaming parser rather than databind's tree: the
  * report is two fixed levels of arrays of flat objects, and databind's first use sets up a mapper,
- * deserializer caches and a node factory. In the TCG test VM the time from lvs's exit to the pool
- * being set up, of which that parse was part, was 0.28-0.45 s of each qvm-to-lvm run.
+ * deserializer caches and a node factory, a cost every short-lived tool run would pay once.
  */
 final class LvsReport {
     private static final JsonFactory JSON = JsonFactory.builder().build();

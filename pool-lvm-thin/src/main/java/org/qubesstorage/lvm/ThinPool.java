@@ -22,7 +22,7 @@ import org.qubesstorage.spi.Volume;
 import org.qubesstorage.spi.VolumeRules;
 import org.qubesstorage.spi.VolumeSpec;
 
-/** An {@code lvm_thin} pool (upstream's {@code ThinPool}, reference §3). */
+/** An {@code lvm_thin} pool (upstream's {@code ThinPool} in {@code qubes/storage/lvm.py}). */
 public final class ThinPool extends AbstractPool {
     private final String vg;
     private final String thinPool;

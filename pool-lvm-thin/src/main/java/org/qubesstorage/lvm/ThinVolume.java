@@ -22,7 +22,7 @@ import org.qubesstorage.spi.VolumeConfig;
 import org.qubesstorage.spi.VolumeType;
 
 /**
- * An {@code lvm_thin} volume (upstream's {@code ThinVolume}, reference §3.4).
+ * An {@code lvm_thin} volume (upstream's {@code ThinVolume} in {@code qubes/storage/lvm.py}).
  *
  * <p>LVs: {@code <vid>} the committed state (and the volatile volume), {@code <vid>-snap} the
  * running state, {@code <vid>-import} an import in progress, {@code <vid>-<ts>-back} revisions.

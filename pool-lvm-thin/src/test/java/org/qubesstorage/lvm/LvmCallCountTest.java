@@ -18,7 +18,7 @@ import org.qubesstorage.spi.VolumeSpec;
 
 /**
  * Counts lvm processes for common work and prints them next to upstream's. Upstream's figures are
- * derived from reference §3.3–3.4: its global lvs cache is filled by one {@code lvs} at start-up and
+ * derived from its {@code qubes/storage/lvm.py}: its global lvs cache is filled by one {@code lvs} at start-up and
  * re-read in full ({@code reset_cache}) after every mutating command; removing an LV whose device
  * node is missing runs nothing. Ours keeps the cache current from each command's effect.
  */

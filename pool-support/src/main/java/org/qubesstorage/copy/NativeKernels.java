@@ -24,19 +24,14 @@ import org.slf4j.LoggerFactory;
  * libc's {@code memcmp}. Where libxxhash is missing the callers use hash4j and
  * {@link java.lang.foreign.MemorySegment#mismatch}; both give the same answers (tested).
  *
- * <p>Why: in Java both loops are only fast once C2 has compiled them. Measured in the project's
- * test VM (TCG, one vCPU): libxxhash hashes 420&ndash;440 MB/s from the first byte (a C program;
- * 190&ndash;375 MB/s through this class, 4 MiB cells), hash4j about 40 MB/s until C2 has compiled
- * it and 280 MB/s after, and those compilations cost seconds of the one CPU that the rest of the
- * tool also needs; {@code memcmp} against zeros runs at 1.8 GB/s.
- * On this class of host libxxhash hashes 18 GB/s.
+ * <p>Why: in Java both loops are only fast once C2 has compiled them, and a short-lived tool pays
+ * for those compilations with CPU time the copy itself needs; the native ones are fast from the
+ * first byte (the figures are in {@code bench/HISTORY.md}).
  *
  * <p>Where the library has it, the hash is {@code XXH3_128bits_dispatch}: the same function behind
  * a run-time choice of the widest vector unit the CPU has (AVX-512, AVX2, else SSE2), exported by
  * libxxhash builds made with {@code DISPATCH=1} (Debian's is). Plain {@code XXH3_128bits} is fixed
- * at the compile-time baseline, SSE2 on x86-64; the figures above are for it. Measured with a C program calling both through
- * {@code dlopen}, 4 MiB buffers, identical results: on this class of host 17.4 against 28.7 GB/s,
- * in the test VM (TCG, {@code -cpu max}, which has AVX2) 430 against 818 MB/s.
+ * at the compile-time baseline, SSE2 on x86-64, and gives identical results more slowly.
  *
  * <p>{@code -Dqubes.copy.native-hash=false} turns the native path off. Calls are thread-safe and
  * hold no lock; the library is bound once per JVM.

@@ -4,9 +4,8 @@ package org.qubesstorage.linux;
  * Binds this package's libc calls ahead of their first use.
  *
  * <p>Why: each call's downcall handle is built on first use, and building one generates classes
- * that no CDS or AOT cache holds. In stack samples of {@code qvm-to-lvm}'s start-up in the project's
- * TCG test VM (two vCPUs, AOT cache on) about 0.7 s of the main thread went to binding them, one
- * function at a time, spread between reading qubes.xml and the first copied byte. A short-lived
+ * that no CDS or AOT cache holds, so a short-lived tool would bind them one function at a time on
+ * its main thread, between reading qubes.xml and the first copied byte. A short-lived
  * tool calls {@link #bindAll()} on a second thread as it starts, so that this work overlaps with
  * its own start-up instead.
  *

@@ -110,9 +110,8 @@ final class DeviceMapper {
      * Removes device {@code name} if it exists. {@code --retry} makes libdm retry for a few seconds while
      * the device is busy: an LVM command's device scan (another pool's volumes start and stop at the same
      * time, in their own lock) or udev's blkid probe opens every block device for a moment, and a plain
-     * remove fails with EBUSY then (measured in the VM with an {@code lvs} loop alongside: 3 of 200 plain
-     * removals failed, 0 of 200 with {@code --retry}; {@code InVmLvmScenarios} holds a device open for a
-     * second as it stops, which fails every time without the retry).
+     * remove fails with EBUSY then ({@code InVmLvmScenarios} holds a device open for a second as it
+     * stops, which fails every time without the retry).
      */
     void remove(String name) {
         if (exists(name)) {

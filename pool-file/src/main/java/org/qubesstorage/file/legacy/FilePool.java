@@ -14,7 +14,7 @@ import org.qubesstorage.spi.VolumeRules;
 import org.qubesstorage.spi.VolumeSpec;
 import org.qubesstorage.spi.VolumeType;
 
-/** A {@code file} pool (upstream's {@code FilePool}, reference §4.1). */
+/** A {@code file} pool (upstream's {@code FilePool} in {@code qubes/storage/file.py}). */
 public final class FilePool extends DirectoryPool {
     private final DeviceMapper dm;
     /** dm tables refer to each other; build and tear them down one at a time (upstream's _lock). */

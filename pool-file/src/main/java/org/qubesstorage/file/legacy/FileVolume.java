@@ -25,7 +25,7 @@ import org.qubesstorage.spi.VolumeConfig;
 import org.qubesstorage.spi.VolumeType;
 
 /**
- * A {@code file} volume (upstream's {@code FileVolume}, reference §4.1).
+ * A {@code file} volume (upstream's {@code FileVolume} in {@code qubes/storage/file.py}).
  *
  * <p>An origin volume runs as a {@code snapshot-origin} over its image, so the domain writes the
  * image itself while the blocks it overwrites are first saved in {@code -cow.img}: the image is

@@ -25,7 +25,7 @@ import org.qubesstorage.spi.VolumeConfig;
 import org.qubesstorage.spi.VolumeType;
 
 /**
- * A {@code file-reflink} volume (upstream's {@code ReflinkVolume}, reference §4.2).
+ * A {@code file-reflink} volume (upstream's {@code ReflinkVolume} in {@code qubes/storage/reflink.py}).
  *
  * <p>The running image is {@code -dirty.img}; stop commits it by renaming it over the clean image,
  * after the clean image became a revision. Every step is a durable rename or a fresh file renamed in
