@@ -15,6 +15,7 @@ import org.qubesstorage.host.PoolFactory;
 import org.qubesstorage.host.PoolRegistry;
 import org.qubesstorage.spi.DriverParameter;
 import org.qubesstorage.spi.Pool;
+import org.qubesstorage.migrate.ExitCodes;
 import org.qubesstorage.spi.StorageException;
 import org.qubesstorage.spi.Volume;
 import org.qubesstorage.xml.DomainEntry;
@@ -31,11 +32,12 @@ import picocli.CommandLine.Spec;
  * {@code qvm-pool list} and {@code qvm-volume list}. It never changes anything.
  */
 @Command(name = "qubes-storage", mixinStandardHelpOptions = true, version = "qubes-storage 0.1.0",
-        description = "Shows pool drivers, the pools and the volumes of a qubes.xml. Changes nothing.",
+        description = {"Shows pool drivers, the pools and the volumes of a qubes.xml. Changes nothing.",
+            "Exit codes: 0 done, 2 bad usage or input, 3 out of space, 4 backend failure (a storage command or the disk failed)."},
         subcommands = {QubesStorageCli.Drivers.class, QubesStorageCli.Pools.class, QubesStorageCli.Volumes.class})
 public final class QubesStorageCli {
-    /** Exit codes: 0 ok, 2 bad usage or input. */
-    static final int INPUT_ERROR = 2;
+    /** Exit codes: 0 ok, 2 bad usage or input, 3 out of space, 4 backend failure (as qvm-to-lvm's). */
+    static final int INPUT_ERROR = ExitCodes.INPUT;
 
     public static void main(String[] args) {
         System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
@@ -46,7 +48,12 @@ public final class QubesStorageCli {
         cl.setOut(new PrintWriter(new TerminalSafeWriter(out), true));
         cl.setErr(new PrintWriter(new TerminalSafeWriter(err), true));
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
-            cmd.getErr().println("qubes-storage: " + (e instanceof StorageException se ? se.getMessage() : e.toString()));
+            if (e instanceof StorageException se) {
+                cmd.getErr().println("qubes-storage: " + se.getMessage());
+                return ExitCodes.of(se);
+            }
+            cmd.getErr().println("qubes-storage: internal error, please report it with the trace below: " + e);
+            e.printStackTrace(cmd.getErr());
             return INPUT_ERROR;
         });
         return cl.execute(args);

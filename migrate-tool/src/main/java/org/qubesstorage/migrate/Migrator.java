@@ -76,7 +76,8 @@ final class Migrator {
             List<String> keptSources, Map<String, Map<String, Map<String, String>>> legacyEntries) {}
 
     Migrator(Installation inst, Target target, Journal journal, JournalState previous, boolean removeSource, boolean fsAware,
-            Progress progress, Output out) {
+            Progress progress, Output out, RunObserver observer) {
+        this.observer = requireNonNull(observer, "observer");
         this.inst = requireNonNull(inst, "inst");
         this.target = requireNonNull(target, "target");
         this.journal = requireNonNull(journal, "journal");
@@ -86,6 +87,8 @@ final class Migrator {
         this.progress = requireNonNull(progress, "progress");
         this.out = requireNonNull(out, "out");
     }
+
+    private final RunObserver observer;
 
     Result run(MigrationPlan plan) {
         List<VolumeResult> results = new ArrayList<>();
@@ -139,7 +142,7 @@ final class Migrator {
             progress.close();
         }
         journal.append(Journal.Entry.of("done"));
-        Checkpoints.reach("done");
+        observer.checkpoint("done");
         return new Result(results, outcomes, removed, kept, legacyEntries);
     }
 
@@ -163,17 +166,17 @@ final class Migrator {
         }
         QubesXmlDocument edited = file.document().withPool(plan.addedPool());
         save(file, edited, JournalState.POOL);
-        Phases.mark("pool added to qubes.xml");
+        observer.phase("pool added to qubes.xml");
     }
 
     /** Saves {@code edited} over {@code file}, journaling the intent with the SHA-256 it will have. */
     private void save(QubesXmlFile file, QubesXmlDocument edited, String what) {
         String sha = Hashing.sha256(edited.text().getBytes(StandardCharsets.UTF_8));
         journal.append(Journal.Entry.of("xml-saving").domain(what).sha256(sha));
-        Checkpoints.reach("xml-saving " + what);
-        file.save(edited, Optional.empty(), () -> Checkpoints.reach("mid-save " + what));
+        observer.checkpoint("xml-saving " + what);
+        file.save(edited, Optional.empty(), () -> observer.checkpoint("mid-save " + what));
         journal.append(Journal.Entry.of("xml-saved").domain(what).sha256(sha));
-        Checkpoints.reach("xml-saved " + what);
+        observer.checkpoint("xml-saved " + what);
     }
 
     // ---- one domain ------------------------------------------------------------------------------
@@ -233,15 +236,15 @@ final class Migrator {
     private VolumeResult copy(MigrationPlan plan, DomainPlan d, VolumePlan v) {
         String label = d.name() + ":" + v.name();
         journal.append(Journal.Entry.of("import-started").domain(d.name()).volume(v.name()));
-        Checkpoints.reach("import-started " + label);
-        Phases.mark("import-started journaled " + label);
+        observer.checkpoint("import-started " + label);
+        observer.phase("import-started journaled " + label);
         Volume tv = targetVolume(d, v);
         progress.volume(label, v.allocatedBytes());
         CopyResult r;
         tv.lock().lock();
         try {
             Path dst = tv.importData(v.size());
-            Phases.mark("import into " + dst + " begun");
+            observer.phase("import into " + dst + " begun");
             boolean committed = false;
             try {
                 r = withSource(plan, d, v, src -> {
@@ -250,7 +253,7 @@ final class Migrator {
                             (done, total) -> {
                                 progress.advance(done, total);
                                 if (done * 2 >= total && total > 0 && halfway.compareAndSet(false, true)) {
-                                    Checkpoints.reach("mid-copy " + label);
+                                    observer.checkpoint("mid-copy " + label);
                                 }
                             }, new CopyControl());
                     return COPIER.copy(req);
@@ -259,8 +262,8 @@ final class Migrator {
                     throw StorageException.backend("verification failed for " + label + ": source " + r.sourceDigest().orElse("?")
                             + ", copy " + r.targetDigest().orElse("?"), null);
                 }
-                Checkpoints.reach("verified " + label);
-                Phases.mark("copied and verified " + label);
+                observer.checkpoint("verified " + label);
+                observer.phase("copied and verified " + label);
                 tv.importDataEnd(true);
                 committed = true;
             } finally {
@@ -281,8 +284,8 @@ final class Migrator {
                 r.fallbackReason().orElse(null));
         progress.volumeDone("verified " + result.digest().substring(0, Math.min(19, result.digest().length())));
         journal.append(Journal.Entry.of("committed").domain(d.name()).volume(v.name()).result(result));
-        Checkpoints.reach("committed " + label);
-        Phases.mark("committed " + label);
+        observer.checkpoint("committed " + label);
+        observer.phase("committed " + label);
         return result;
     }
 
@@ -364,7 +367,7 @@ final class Migrator {
             }
         }
         save(file, doc, d.name());
-        Phases.mark("switched " + d.name());
+        observer.phase("switched " + d.name());
     }
 
     private Map<String, Map<String, String>> legacyEntries(DomainPlan d) {
@@ -400,7 +403,7 @@ final class Migrator {
             Volume sv = pool.initVolume(originSpec(d, v.name(), v.sourceVid(), v.size()));
             Locked.run(sv, sv::remove);
             journal.append(Journal.Entry.of("source-removed").domain(d.name()).volume(v.name()));
-            Checkpoints.reach("source-removed " + dv);
+            observer.checkpoint("source-removed " + dv);
             removed.add(v.sourcePool() + ":" + v.sourceVid());
         }
     }

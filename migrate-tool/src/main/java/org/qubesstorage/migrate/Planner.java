@@ -36,7 +36,7 @@ import org.qubesstorage.xml.QubesXml;
 
 /**
  * Decides, without writing anything, what a migration does with each selected domain and volume
- * (upstream's rules, §1.7 of the reference): only {@code save_on_stop} volumes carry data and are
+ * (upstream's rules, {@code qubes/storage/__init__.py}): only {@code save_on_stop} volumes carry data and are
  * copied; volatile volumes are re-pointed (recreated at start); a snapshot volume lives in its
  * source's pool, so it moves only when its source moves in the same run; read-only volumes without
  * data of their own (kernels) stay. Templates are planned before the domains based on them.
@@ -165,7 +165,7 @@ final class Planner {
         try {
             ds = inst.host().domain(d.name());
         } catch (StorageException e) {
-            throw ToolException.input("Domain " + d.name() + ": " + e.getMessage());
+            throw ToolException.of("Domain " + d.name() + ": ", e);
         }
         List<VolumePlan> volumes = new ArrayList<>();
         List<String> notes = new ArrayList<>();

@@ -62,13 +62,14 @@ public final class QvmToLvm implements Callable<Integer> {
 
     private final Instant started;
     private final QubesdGuard qubesd;
+    private final RunObserver observer;
     private Output out;
     private final PrintStream progressStream = System.err;
     private final boolean terminal = System.console() != null && System.console().isTerminal();
 
     public static void main(String[] args) {
         StartupPrefetch.start(); // first: it overlaps with picocli's set-up below
-        Phases.mark("main reached");
+        RunObserver.LOG_PHASES.phase("main reached");
         // The launcher execs java, so the process started with the launcher: a run's elapsed time
         // then includes the JVM's start, as a stopwatch around the command would.
         Instant started = ProcessHandle.current().info().startInstant().orElseGet(Instant::now);
@@ -96,7 +97,7 @@ public final class QvmToLvm implements Callable<Integer> {
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
             PrintWriter err = cmd.getErr();
             if (e instanceof ToolException || e instanceof StorageException) {
-                int code = e instanceof ToolException t ? t.exitCode() : ExitCodes.INPUT;
+                int code = e instanceof ToolException t ? t.exitCode() : ExitCodes.of((StorageException) e);
                 err.println("qvm-to-lvm: " + e.getMessage());
                 err.flush();
                 if (jsonRequested) {
@@ -140,8 +141,14 @@ public final class QvmToLvm implements Callable<Integer> {
     }
 
     QvmToLvm(Instant started, QubesdGuard qubesd) {
+        this(started, qubesd, RunObserver.LOG_PHASES);
+    }
+
+    /** A tool whose run reports its checkpoints and phases to {@code observer} (tests: kill points). */
+    QvmToLvm(Instant started, QubesdGuard qubesd, RunObserver observer) {
         this.started = requireNonNull(started, "started");
         this.qubesd = requireNonNull(qubesd, "qubesd");
+        this.observer = requireNonNull(observer, "observer");
     }
 
     /** Called by {@link ToolCommandLine#create}: where the parsed options come from. */
@@ -174,7 +181,7 @@ public final class QvmToLvm implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Phases.mark("command line parsed");
+        observer.phase("command line parsed");
         copyOptions(commandLine.getCommandSpec());
         out = new Output(commandLine.getOut(), commandLine.getErr(), json);
         checkUsage();
@@ -187,7 +194,7 @@ public final class QvmToLvm implements Callable<Integer> {
             prepareTarget(drivers, vg, thinPool);
         }
         Installation inst = Installation.load(qubesXml, Optional.ofNullable(qubesDir), drivers);
-        Phases.mark("qubes.xml read");
+        observer.phase("qubes.xml read");
         Path journal = journalPath != null ? journalPath : qubesXml.toAbsolutePath().getParent().resolve("qvm-to-lvm.journal");
         List<RunningCheck> checks = runningChecks(inst);
         if (dryRun) {
@@ -280,11 +287,11 @@ public final class QvmToLvm implements Callable<Integer> {
             }
         }
         Target target = pool != null ? Target.named(inst, pool) : Target.thinPool(inst, vg, thinPool, Optional.ofNullable(poolName), dryRun);
-        Phases.mark("target pool set up");
+        observer.phase("target pool set up");
         Set<String> excluded = new LinkedHashSet<>(exclude);
         List<DomainEntry> selected = Planner.select(inst.model(), vms, all, excluded);
         MigrationPlan plan = new Planner(inst, target, checks).plan(selected, Hashing.sha256(inst.file().path()));
-        Phases.mark("planned");
+        observer.phase("planned");
         Reports.plan(out.human(), plan);
         int predicted = predictedExit(plan);
         Optional<String> refusal = refusal(plan);
@@ -300,21 +307,21 @@ public final class QvmToLvm implements Callable<Integer> {
             return predicted;
         }
         confirm();
-        Phases.mark("plan shown, confirmed");
+        observer.phase("plan shown, confirmed");
         if (Files.exists(journalFile)) {
             archive(journalFile, "");
-            Phases.mark("previous journal archived");
+            observer.phase("previous journal archived");
         }
         Path backup = legacy ? null : backup(inst.file().path());
-        Phases.mark("qubes.xml backed up");
+        observer.phase("qubes.xml backed up");
         try (Journal journal = Journal.open(journalFile, inst.file().path())) {
-            Phases.mark("journal opened");
+            observer.phase("journal opened");
             journal.append(new Journal.Entry("run", Instant.now().toString(), null, null, null, null, ProcessHandle.current().pid(),
                     plan, backup == null ? null : backup.toString(), removeSource, fsAware, null));
-            Checkpoints.reach("run");
-            Phases.mark("journal opened, qubes.xml backed up");
+            observer.checkpoint("run");
+            observer.phase("journal opened, qubes.xml backed up");
             try (Progress progress = Progress.forStream(progressStream, terminal && !json)) {
-                Migrator.Result result = new Migrator(inst, target, journal, null, removeSource, fsAware, progress, out).run(plan);
+                Migrator.Result result = new Migrator(inst, target, journal, null, removeSource, fsAware, progress, out, observer).run(plan);
                 return finish(plan, result, backup);
             }
         }
@@ -402,7 +409,7 @@ public final class QvmToLvm implements Callable<Integer> {
     }
 
     private int finish(MigrationPlan plan, Migrator.Result result, Path backup) {
-        Phases.mark("migrated");
+        observer.phase("migrated");
         Reports.summary(out.human(), result);
         long elapsed = Duration.between(started, Instant.now()).toMillis();
         Reports.elapsed(out.human(), elapsed, result);
@@ -460,7 +467,7 @@ public final class QvmToLvm implements Callable<Integer> {
             Migrator.removeStaleTemporaries(inst.file().path(), state.pids());
             Target target = Target.reload(inst, plan.targetPool(), plan.addedPool());
             try (Progress progress = Progress.forStream(progressStream, terminal && !json)) {
-                Migrator.Result result = new Migrator(inst, target, journal, state, state.removeSource(), state.fsAware(), progress, out)
+                Migrator.Result result = new Migrator(inst, target, journal, state, state.removeSource(), state.fsAware(), progress, out, observer)
                         .run(plan);
                 return finish(plan, result, state.backup());
             }
@@ -479,7 +486,7 @@ public final class QvmToLvm implements Callable<Integer> {
         try (Journal journal = Journal.open(journalFile, inst.file().path())) {
             Migrator.removeStaleTemporaries(inst.file().path(), state.pids());
             Target target = Target.reload(inst, plan.targetPool(), plan.addedPool());
-            r = new Rollback(inst, target, state, journal, checks, out).run();
+            r = new Rollback(inst, target, state, journal, checks, out, observer).run();
         }
         archive(journalFile, ".rolled-back");
         r.restored().forEach(d -> out.human().println("  " + d + ": restored"));

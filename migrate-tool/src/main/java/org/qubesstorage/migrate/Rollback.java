@@ -46,7 +46,11 @@ final class Rollback {
 
     record Result(List<String> restored, Map<String, String> kept, List<String> removedVolumes) {}
 
-    Rollback(Installation inst, Target target, JournalState state, Journal journal, List<RunningCheck> checks, Output out) {
+    private final RunObserver observer;
+
+    Rollback(Installation inst, Target target, JournalState state, Journal journal, List<RunningCheck> checks, Output out,
+             RunObserver observer) {
+        this.observer = requireNonNull(observer, "observer");
         this.inst = requireNonNull(inst, "inst");
         this.target = requireNonNull(target, "target");
         this.state = requireNonNull(state, "state");
@@ -57,7 +61,7 @@ final class Rollback {
 
     Result run() {
         journal.append(Journal.Entry.of("rollback-started").withPid());
-        Checkpoints.reach("rollback-started");
+        observer.checkpoint("rollback-started");
         MigrationPlan plan = state.plan();
         Map<String, String> kept = new LinkedHashMap<>();
         List<DomainPlan> undo = new ArrayList<>();
@@ -90,7 +94,7 @@ final class Rollback {
                 if (existed) {
                     removedVolumes.add(name);
                 }
-                Checkpoints.reach("rollback-removed " + d.name() + ":" + v.name());
+                observer.checkpoint("rollback-removed " + d.name() + ":" + v.name());
             }
         }
         journal.append(Journal.Entry.of("rolled-back"));
@@ -183,7 +187,7 @@ final class Rollback {
             try {
                 String original = Files.readString(backup, StandardCharsets.UTF_8);
                 file.save(QubesXmlDocument.parse(original, backup.toString()), Optional.empty(),
-                        () -> Checkpoints.reach("mid-save rollback"));
+                        () -> observer.checkpoint("mid-save rollback"));
                 out.human().println("qubes.xml: the original written back from " + backup);
                 return;
             } catch (IOException e) {
@@ -207,7 +211,7 @@ final class Rollback {
             doc = doc.withoutPool(plan.targetPool());
         }
         if (!doc.text().equals(file.document().text())) {
-            file.save(doc, Optional.empty(), () -> Checkpoints.reach("mid-save rollback"));
+            file.save(doc, Optional.empty(), () -> observer.checkpoint("mid-save rollback"));
             out.human().println("qubes.xml: changed since the run, so only the attributes it changed were restored");
         }
     }

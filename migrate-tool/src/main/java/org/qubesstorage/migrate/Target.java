@@ -60,7 +60,7 @@ record Target(Pool pool, Map<String, String> added, String unreachable) {
             if (dryRun && !badValue) {
                 return new Target(inst.unsetUpPool(attrs), attrs, e.getMessage());
             }
-            throw ToolException.input("Cannot use thin pool " + vg + "/" + thinPool + ": " + e.getMessage());
+            throw ToolException.of("Cannot use thin pool " + vg + "/" + thinPool + ": ", e);
         }
     }
 
@@ -75,7 +75,7 @@ record Target(Pool pool, Map<String, String> added, String unreachable) {
         try {
             return new Target(inst.pools().add(added), added, null);
         } catch (StorageException e) {
-            throw ToolException.input("Cannot load the journal's target pool " + name + ": " + e.getMessage());
+            throw ToolException.of("Cannot load the journal's target pool " + name + ": ", e);
         }
     }
 }

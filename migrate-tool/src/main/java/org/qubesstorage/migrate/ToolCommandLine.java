@@ -15,10 +15,7 @@ import picocli.CommandLine.Model.PositionalParamSpec;
  * <p>Why: from annotations picocli builds its model by reflection, and the JDK implements each
  * annotation instance as a dynamic proxy class generated at run time, which no AOT cache holds;
  * the fields are then read and written through method handles spun on first use. That set-up is
- * paid by every run. Measured: parsing a migration's command line in a fresh JVM with the tool's
- * AOT cache took 46-55 ms this way against 11-12 ms declared here (on the development host); in
- * the TCG test VM the step from {@code main} to the parsed command line went from 0.8-1.3 s to
- * 0.13-0.39 s.
+ * paid by every run of a short-lived tool (the figures are in {@code bench/HISTORY.md}).
  *
  * <p>Options are looked up by name ({@link #value}); {@link QvmToLvm} and
  * {@link Demo} copy them into their fields when picocli calls them.
@@ -34,8 +31,7 @@ final class ToolCommandLine {
         spec.usageMessage().sortOptions(false).description(
                 "Moves qubes' volumes into an LVM thin pool (or any pool) without ever losing data:",
                 "plans, copies with the sparse copy engine, verifies by hashing, then switches each domain in qubes.xml.",
-                "Exit codes: 0 done, 1 partial (skipped or failed domains are listed), 2 bad usage or input,",
-                "3 refused (no room in the target pool, or every selected domain in use).");
+                ExitCodes.HELP);
         spec.addOption(valued("--qubes-xml", "PATH", Path.class,
                 "The qubes.xml to migrate (default: ${DEFAULT-VALUE}); R4, or R2/R3 (read only).")
                 .defaultValue("/var/lib/qubes/qubes.xml").build());

@@ -21,4 +21,9 @@ public final class ToolException extends RuntimeException {
     static ToolException input(String message) {
         return new ToolException(ExitCodes.INPUT, message);
     }
+
+    /** A driver's failure, {@code context} before its message, exiting as its error type says ({@link ExitCodes#of}). */
+    static ToolException of(String context, org.qubesstorage.spi.StorageException e) {
+        return new ToolException(ExitCodes.of(e), context + e.getMessage(), e);
+    }
 }

@@ -25,9 +25,11 @@ record ToolRun(int exitCode, String stdout, String stderr) {
                 "--enable-native-access=ALL-UNNAMED", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
                 "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn", "-cp", System.getProperty("java.class.path")));
         if (checkpoint != null) {
-            cmd.add("-D" + Checkpoints.PROPERTY + "=" + checkpoint);
+            cmd.add(KillPointMain.class.getName());
+            cmd.add(checkpoint);
+        } else {
+            cmd.add(QvmToLvm.class.getName());
         }
-        cmd.add(QvmToLvm.class.getName());
         cmd.addAll(List.of(args));
         return cmd;
     }
