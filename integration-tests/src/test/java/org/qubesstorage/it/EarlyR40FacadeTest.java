@@ -4,22 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qubesstorage.xml.QubesXmlFile;
+import org.qubesstorage.wiring.Bootstrap;
 import org.qubesstorage.facade.DomainStorage;
 import org.qubesstorage.facade.RunningState;
 import org.qubesstorage.facade.StorageHost;
 import org.qubesstorage.host.DriverRegistry;
 import org.qubesstorage.host.HostDriverContext;
-import org.qubesstorage.host.PoolFactory;
 import org.qubesstorage.host.PoolRegistry;
 import org.qubesstorage.spi.BlockDevice;
 import org.qubesstorage.spi.Volume;
 import org.qubesstorage.spi.VolumeType;
-import org.qubesstorage.xml.QubesXmlDocument;
 
 /**
  * The facade over an early R4.0 qubes.xml (False booleans omitted, kernel volumes in a
@@ -42,10 +41,10 @@ class EarlyR40FacadeTest {
         Files.write(kernels.resolve("modules.img"), new byte[4096]);
         Files.write(kernels.resolve("vmlinuz"), new byte[16]);
         Files.write(kernels.resolve("initramfs"), new byte[16]);
-        QubesXmlDocument doc = QubesXmlDocument.parse(xml, "r40.xml");
-        pools = new PoolRegistry(new PoolFactory(DriverRegistry.fromClassPath(), HostDriverContext.system(), Optional.empty()));
-        pools.load(doc.model().pools());
-        host = new StorageHost(doc.model(), pools, new RunningState(dir.resolve("run")));
+        Bootstrap storage = Bootstrap.load(QubesXmlFile.load(Files.writeString(dir.resolve("r40.xml"), xml)),
+                DriverRegistry.fromClassPath(), HostDriverContext.system());
+        pools = storage.pools();
+        host = storage.host(new RunningState(dir.resolve("run")));
     }
 
     @Test

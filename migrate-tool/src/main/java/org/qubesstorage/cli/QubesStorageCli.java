@@ -11,7 +11,6 @@ import org.qubesstorage.facade.StorageHost;
 import org.qubesstorage.host.DriverRegistry;
 import org.qubesstorage.host.HostDriverContext;
 import org.qubesstorage.host.LoadProblem;
-import org.qubesstorage.host.PoolFactory;
 import org.qubesstorage.host.PoolRegistry;
 import org.qubesstorage.spi.DriverParameter;
 import org.qubesstorage.spi.Pool;
@@ -20,6 +19,7 @@ import org.qubesstorage.spi.StorageException;
 import org.qubesstorage.spi.Volume;
 import org.qubesstorage.xml.DomainEntry;
 import org.qubesstorage.xml.QubesXml;
+import org.qubesstorage.wiring.Bootstrap;
 import org.qubesstorage.xml.QubesXmlFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -118,9 +118,10 @@ public final class QubesStorageCli {
 
         @Override
         public Integer call() {
-            QubesXml model = QubesXmlFile.load(xml.qubesXml).document().model();
             DriverRegistry registry = drivers.registry();
-            PoolRegistry pools = loadPools(model, registry);
+            Bootstrap storage = Bootstrap.load(QubesXmlFile.load(xml.qubesXml), registry, HostDriverContext.system());
+            QubesXml model = storage.file().document().model();
+            PoolRegistry pools = storage.pools();
             PrintWriter out = spec.commandLine().getOut();
             out.printf("%-20s %-14s %s%n", "NAME", "DRIVER", "CONFIG");
             for (Map<String, String> p : model.pools()) {
@@ -132,13 +133,6 @@ public final class QubesStorageCli {
             pools.problems().forEach(spec.commandLine().getErr()::println);
             return 0;
         }
-    }
-
-    /** The pools of {@code model} made by {@code registry}'s drivers (unloadable ones become problems). */
-    static PoolRegistry loadPools(QubesXml model, DriverRegistry registry) {
-        PoolRegistry pools = new PoolRegistry(new PoolFactory(registry, HostDriverContext.system(), Optional.empty()));
-        pools.load(model.pools());
-        return pools;
     }
 
     /** A pool's attributes with the values of parameters its driver declares sensitive masked. */
@@ -167,7 +161,8 @@ public final class QubesStorageCli {
 
         @Override
         public Integer call() {
-            QubesXml model = QubesXmlFile.load(xml.qubesXml).document().model();
+            QubesXmlFile file = QubesXmlFile.load(xml.qubesXml);
+            QubesXml model = file.document().model();
             PrintWriter out = spec.commandLine().getOut();
             if (model.format() == QubesXml.Format.LEGACY_R2_R3) {
                 out.printf("%-24s %-13s %-9s %s%n", "DOMAIN", "CLASS", "VOLUME", "IMAGE");
@@ -176,8 +171,8 @@ public final class QubesStorageCli {
                 }
                 return 0;
             }
-            PoolRegistry pools = loadPools(model, drivers.registry());
-            StorageHost host = new StorageHost(model, pools, new RunningState(Path.of("/run/qubes")));
+            StorageHost host = Bootstrap.load(file, drivers.registry(), HostDriverContext.system())
+                    .host(new RunningState(Path.of("/run/qubes")));
             out.printf("%-24s %-9s %-14s %-40s %-9s %s%n", "DOMAIN", "VOLUME", "POOL", "VID", "TYPE", "SIZE");
             int status = 0;
             for (DomainEntry d : model.domains()) {

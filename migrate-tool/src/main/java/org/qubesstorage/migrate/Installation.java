@@ -3,9 +3,7 @@ package org.qubesstorage.migrate;
 import static java.util.Objects.requireNonNull;
 
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.qubesstorage.facade.RunningState;
@@ -15,6 +13,7 @@ import org.qubesstorage.host.HostDriverContext;
 import org.qubesstorage.host.PoolFactory;
 import org.qubesstorage.host.PoolRegistry;
 import org.qubesstorage.xml.QubesXml;
+import org.qubesstorage.wiring.Bootstrap;
 import org.qubesstorage.xml.QubesXmlFile;
 
 /**
@@ -54,18 +53,14 @@ public final class Installation {
         requireNonNull(qubesXml, "qubesXml");
         QubesXmlFile file = QubesXmlFile.load(qubesXml);
         Path dir = qubesDir.orElse(qubesXml.toAbsolutePath().getParent());
-        PoolFactory factory = new PoolFactory(drivers, HostDriverContext.system(), Optional.empty());
-        PoolRegistry pools = new PoolRegistry(factory);
-        List<Map<String, String>> remapped = new ArrayList<>();
-        for (Map<String, String> p : file.document().model().pools()) {
+        Bootstrap storage = Bootstrap.load(file, drivers, HostDriverContext.system(), Optional.empty(), p -> {
             Map<String, String> attrs = new LinkedHashMap<>(p);
             if (attrs.containsKey("dir_path")) {
                 attrs.put("dir_path", remap(Path.of(attrs.get("dir_path")), dir).toString());
             }
-            remapped.add(attrs);
-        }
-        pools.load(remapped);
-        return new Installation(file, dir, factory, pools, running);
+            return attrs;
+        });
+        return new Installation(file, dir, storage.factory(), storage.pools(), running);
     }
 
     /** {@code recorded} with a leading {@code /var/lib/qubes} replaced by {@code qubesDir}. */

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,8 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayName;
@@ -52,20 +49,6 @@ class LauncherIT {
     }
 
     @Test
-    @DisplayName("its class path holds no class file the AOT cache would have to leave out (version < 50)")
-    void classPathIsCacheable() throws IOException {
-        String cp = Files.readString(MODULE.resolve("target/launch-classpath.txt")).strip();
-        List<String> old = new ArrayList<>();
-        for (String entry : cp.split(":")) {
-            if (entry.endsWith(".jar")) {
-                old.addAll(oldClasses(Path.of(entry)));
-            }
-        }
-        assertThat(cp).contains("launch-lib/picocli-"); // the upgraded copy, not the repository's jar
-        assertThat(old).isEmpty();
-    }
-
-    @Test
     @DisplayName("migrates, rolls back and migrates again (with its AOT cache), and plans as JSON")
     void migratesThroughTheLauncher() throws Exception {
         Result version = launch("--version");
@@ -95,7 +78,7 @@ class LauncherIT {
     @DisplayName("an unusable AOT cache costs speed, not output: the JVM's complaint goes to stderr, stdout stays JSON")
     void unusableCacheKeepsStdoutClean() throws Exception {
         Path target = MODULE.resolve("target");
-        String cp = target.resolve("migrate-tool-0.1.0-SNAPSHOT.jar") + ":" + Files.readString(target.resolve("launch-classpath.txt")).strip();
+        String cp = target.resolve("migrate-tool-0.1.0-SNAPSHOT.jar") + ":" + Files.readString(target.resolve("classpath.txt")).strip();
         List<Path> planted = new ArrayList<>();
         try {
             for (String jit : List.of("c1", "tiered")) {
@@ -120,7 +103,7 @@ class LauncherIT {
     @DisplayName("an AOT cache recorded on another CPU is built again, not run (its machine code is for that CPU)")
     void cacheFromAnotherCpuIsRebuilt() throws Exception {
         Path target = MODULE.resolve("target");
-        String cp = target.resolve("migrate-tool-0.1.0-SNAPSHOT.jar") + ":" + Files.readString(target.resolve("launch-classpath.txt")).strip();
+        String cp = target.resolve("migrate-tool-0.1.0-SNAPSHOT.jar") + ":" + Files.readString(target.resolve("classpath.txt")).strip();
         List<Path> planted = new ArrayList<>();
         try {
             for (String jit : List.of("c1", "tiered")) {
@@ -170,23 +153,5 @@ class LauncherIT {
             throw new AssertionError("the launcher did not finish: " + cmd);
         }
         return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
-    }
-
-    /** The class files in {@code jar} older than version 50 (no stack maps: never in an AOT cache). */
-    private static List<String> oldClasses(Path jar) throws IOException {
-        List<String> old = new ArrayList<>();
-        try (ZipFile zip = new ZipFile(jar.toFile())) {
-            for (ZipEntry e : java.util.Collections.list(zip.entries())) {
-                if (e.getName().endsWith(".class") && !e.getName().startsWith("META-INF/")) {
-                    try (InputStream in = zip.getInputStream(e)) {
-                        byte[] head = in.readNBytes(8);
-                        if (((head[6] & 0xff) << 8 | (head[7] & 0xff)) < 50) {
-                            old.add(jar.getFileName() + "!" + e.getName());
-                        }
-                    }
-                }
-            }
-        }
-        return old;
     }
 }

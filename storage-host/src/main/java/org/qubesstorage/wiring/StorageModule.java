@@ -13,7 +13,6 @@ import org.qubesstorage.facade.StorageHost;
 import org.qubesstorage.host.DriverRegistry;
 import org.qubesstorage.host.ExecCommandRunner;
 import org.qubesstorage.host.HostDriverContext;
-import org.qubesstorage.host.PoolFactory;
 import org.qubesstorage.host.PoolRegistry;
 import org.qubesstorage.host.StorageSettings;
 import org.qubesstorage.spi.CommandRunner;
@@ -61,15 +60,19 @@ public final class StorageModule extends AbstractModule {
 
     @Provides
     @Singleton
-    PoolRegistry pools(DriverRegistry drivers, DriverContext context, Injector injector, QubesXmlFile xml) {
-        PoolRegistry registry = new PoolRegistry(new PoolFactory(drivers, context, Optional.of(injector)));
-        registry.load(xml.document().model().pools());
-        return registry;
+    Bootstrap bootstrap(DriverRegistry drivers, DriverContext context, Injector injector, QubesXmlFile xml) {
+        return Bootstrap.load(xml, drivers, context, Optional.of(injector), java.util.function.UnaryOperator.identity());
     }
 
     @Provides
     @Singleton
-    StorageHost storageHost(QubesXmlFile xml, PoolRegistry pools, StorageSettings s) {
-        return new StorageHost(xml.document().model(), pools, new RunningState(s.runtimeDirectory()));
+    PoolRegistry pools(Bootstrap bootstrap) {
+        return bootstrap.pools();
+    }
+
+    @Provides
+    @Singleton
+    StorageHost storageHost(Bootstrap bootstrap, StorageSettings s) {
+        return bootstrap.host(new RunningState(s.runtimeDirectory()));
     }
 }

@@ -6,24 +6,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qubesstorage.xml.QubesXmlFile;
+import org.qubesstorage.wiring.Bootstrap;
 import org.qubesstorage.facade.DomainStorage;
 import org.qubesstorage.facade.RunningState;
 import org.qubesstorage.facade.StorageHost;
 import org.qubesstorage.host.DriverRegistry;
 import org.qubesstorage.host.HostDriverContext;
-import org.qubesstorage.host.PoolFactory;
-import org.qubesstorage.host.PoolRegistry;
 import org.qubesstorage.spi.ErrorCode;
 import org.qubesstorage.spi.StorageException;
 import org.qubesstorage.spi.Volume;
 import org.qubesstorage.spi.VolumeType;
-import org.qubesstorage.xml.QubesXml;
-import org.qubesstorage.xml.QubesXmlDocument;
 
 /**
  * The facade over files shaped like upstream's test fixtures (written here), with the real
@@ -36,11 +33,14 @@ class UpstreamShapesFacadeTest {
     Path dir;
 
     private StorageHost host(String xml) {
-        QubesXml model = QubesXmlDocument.parse(xml.replace("/var/lib/qubes", dir.toString()), "qubes.xml").model();
-        PoolRegistry pools = new PoolRegistry(new PoolFactory(DriverRegistry.fromClassPath(), HostDriverContext.system(),
-                Optional.empty()));
-        pools.load(model.pools());
-        return new StorageHost(model, pools, new RunningState(dir.resolve("run")));
+        Path file;
+        try {
+            file = Files.writeString(dir.resolve("qubes.xml"), xml.replace("/var/lib/qubes", dir.toString()));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return Bootstrap.load(QubesXmlFile.load(file), DriverRegistry.fromClassPath(), HostDriverContext.system())
+                .host(new RunningState(dir.resolve("run")));
     }
 
     /** qubes/tests/app.py's shape: StandaloneVMs without volume-config, no default_pool, a pool named "default". */

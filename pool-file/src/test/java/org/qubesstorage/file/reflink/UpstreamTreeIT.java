@@ -7,25 +7,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
-import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.qubesstorage.xml.QubesXmlFile;
+import org.qubesstorage.wiring.Bootstrap;
 import org.qubesstorage.facade.DomainStorage;
 import org.qubesstorage.facade.RunningState;
 import org.qubesstorage.facade.StorageHost;
 import org.qubesstorage.host.DriverRegistry;
 import org.qubesstorage.host.HostDriverContext;
-import org.qubesstorage.host.PoolFactory;
-import org.qubesstorage.host.PoolRegistry;
 import org.qubesstorage.spi.BlockDevice;
 import org.qubesstorage.spi.Revision;
 import org.qubesstorage.spi.Volume;
 import org.qubesstorage.tck.ScratchFileSystem;
-import org.qubesstorage.xml.QubesXmlDocument;
 
 /**
  * A {@code /var/lib/qubes} built by hand exactly as upstream's Python driver leaves it, including a
@@ -105,10 +103,9 @@ class UpstreamTreeIT {
                   </domains>
                 </qubes>
                 """.formatted(root, 32 * MIB, 16 * MIB, 32 * MIB, 16 * MIB, 16 * MIB);
-        PoolRegistry pools = new PoolRegistry(new PoolFactory(DriverRegistry.fromClassPath(), HostDriverContext.system(), Optional.empty()));
-        QubesXmlDocument doc = QubesXmlDocument.parse(xml, "qubes.xml");
-        pools.load(doc.model().pools());
-        host = new StorageHost(doc.model(), pools, new RunningState(tmp.resolve("run")));
+        Path file = Files.writeString(tmp.resolve("qubes.xml"), xml);
+        host = Bootstrap.load(QubesXmlFile.load(file), DriverRegistry.fromClassPath(), HostDriverContext.system())
+                .host(new RunningState(tmp.resolve("run")));
     }
 
     @AfterEach
