@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 @DisplayName("Module boundaries")
 class ModuleBoundariesTest {
     private static final String[] HOST = {"org.qubesstorage.host..", "org.qubesstorage.facade..", "org.qubesstorage.xml..",
-        "org.qubesstorage.wiring.."};
+        "org.qubesstorage.wiring..", "org.qubesstorage.console.."};
     private static final String[] TOOLS = {"org.qubesstorage.migrate..", "org.qubesstorage.cli..", "org.qubesstorage.bench.."};
     private static final String[] DRIVERS = {"org.qubesstorage.file..", "org.qubesstorage.lvm..", "org.qubesstorage.overlay..",
         "org.qubesstorage.fixture.."};

@@ -23,7 +23,7 @@ import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import org.qubesstorage.cli.TerminalSafeWriter;
+import org.qubesstorage.console.TerminalSafeWriter;
 import org.qubesstorage.copy.EngineWarmup;
 import org.qubesstorage.host.DriverRegistry;
 import org.qubesstorage.host.HostDriverContext;

@@ -16,6 +16,6 @@ class MigrateInVmIT {
     void migration() throws Exception {
         TestVm.assumeAvailable();
         TestVm.runClasses(TestVm.MAKE_VG + "lvcreate -q --type thin-pool -L 8M -n tiny qtest\n",
-                List.of(InVmMigration.class.getName()), "4G", 900);
+                List.of(InVmMigration.class.getName()), "4G", 1500);
     }
 }

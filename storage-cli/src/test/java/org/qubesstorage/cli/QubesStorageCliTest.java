@@ -63,6 +63,15 @@ class QubesStorageCliTest {
     }
 
     @Test
+    @DisplayName("without a subcommand it names them and exits 2; --help states the exit codes")
+    void noSubcommand() {
+        Run r = run();
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("drivers, pools or volumes", "Usage: qubes-storage");
+        assertThat(run("--help").out().replaceAll("\\s+", " ")).contains("4 backend failure");
+    }
+
+    @Test
     @DisplayName("a hostile qubes.xml is refused with exit code 2 and a located message")
     void hostile() throws Exception {
         Path xml = Files.writeString(dir.resolve("qubes.xml"), "<!DOCTYPE x [<!ENTITY a \"b\">]><qubes/>");

@@ -1,4 +1,4 @@
-package org.qubesstorage.cli;
+package org.qubesstorage.console;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

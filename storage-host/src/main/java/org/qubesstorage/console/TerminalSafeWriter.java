@@ -1,4 +1,4 @@
-package org.qubesstorage.cli;
+package org.qubesstorage.console;
 
 import java.io.FilterWriter;
 import java.io.IOException;

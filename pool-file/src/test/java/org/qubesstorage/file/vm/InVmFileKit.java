@@ -1,4 +1,4 @@
-package org.qubesstorage.lvm.vm;
+package org.qubesstorage.file.vm;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,7 +14,7 @@ import org.qubesstorage.tck.PoolConformanceKit;
 
 /**
  * The conformance kit on the legacy {@code file} driver with its real device-mapper stacking
- * (loop devices, snapshot-origin, persistent snapshots), run by {@link LvmInVmIT} inside the test VM,
+ * (loop devices, snapshot-origin, persistent snapshots), run by {@link FileInVmIT} inside the test VM,
  * where device-mapper exists.
  */
 @DisplayName("file driver with real device-mapper (in the VM)")
