@@ -12,7 +12,7 @@ import org.qubesstorage.tck.vm.TestVm;
 @DisplayName("qvm-to-lvm on real LVM in the test VM")
 class MigrateInVmIT {
     @Test
-    @DisplayName("end to end, kill test (3 points), legacy file and space refusal pass on real lvm2")
+    @DisplayName("end to end, kill test (2 points), legacy file and space refusal pass on real lvm2")
     void migration() throws Exception {
         TestVm.assumeAvailable();
         TestVm.runClasses(TestVm.MAKE_VG + "lvcreate -q --type thin-pool -L 8M -n tiny qtest\n",

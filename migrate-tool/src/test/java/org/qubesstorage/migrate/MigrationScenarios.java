@@ -336,7 +336,7 @@ abstract class MigrationScenarios {
     }
 
     @Test
-    @DisplayName("killed with SIGKILL at 22 points on the host, 3 in the VM (mid-copy, verified, mid-save): --resume equals an uninterrupted run,"
+    @DisplayName("killed with SIGKILL at 22 points on the host, 2 in the VM (mid-copy, mid-save): --resume equals an uninterrupted run,"
             + " --rollback restores qubes.xml byte for byte and removes every new volume, sources never change")
     void killTest() throws Exception {
         Path base = pristine;
