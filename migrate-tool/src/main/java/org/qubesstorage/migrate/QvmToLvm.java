@@ -90,7 +90,7 @@ public final class QvmToLvm implements Callable<Integer> {
 
     /** Runs {@code tool} (tests give it the qubesd socket to probe). */
     static int run(String[] args, PrintWriter stdout, PrintWriter stderr, QvmToLvm tool) {
-        CommandLine cl = ToolCommandLine.create(tool, new Demo());
+        CommandLine cl = ToolCommandLine.create(tool);
         cl.setOut(new PrintWriter(new TerminalSafeWriter(stdout), true));
         cl.setErr(new PrintWriter(new TerminalSafeWriter(stderr), true));
         boolean jsonRequested = java.util.Arrays.asList(args).contains("--json");

@@ -9,7 +9,7 @@ import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Model.PositionalParamSpec;
 
 /**
- * The tool's command line ({@code qvm-to-lvm} and its {@code demo} subcommand), declared through
+ * The tool's command line ({@code qvm-to-lvm}), declared through
  * picocli's programmatic API instead of annotations on the command classes.
  *
  * <p>Why: from annotations picocli builds its model by reflection, and the JDK implements each
@@ -17,16 +17,16 @@ import picocli.CommandLine.Model.PositionalParamSpec;
  * the fields are then read and written through method handles spun on first use. That set-up is
  * paid by every run of a short-lived tool (the figures are in {@code bench/HISTORY.md}).
  *
- * <p>Options are looked up by name ({@link #value}); {@link QvmToLvm} and
- * {@link Demo} copy them into their fields when picocli calls them.
+ * <p>Options are looked up by name ({@link #value}); {@link QvmToLvm} copies them into its fields
+ * when picocli calls it.
  */
 final class ToolCommandLine {
     static final String VERSION = "qvm-to-lvm 0.1.0 (qubes-storage-java)";
 
     private ToolCommandLine() {}
 
-    /** The whole command line, {@code demo} included; picocli calls {@code tool} or {@code demo}. */
-    static CommandLine create(QvmToLvm tool, Demo demo) {
+    /** The whole command line; picocli calls {@code tool}. */
+    static CommandLine create(QvmToLvm tool) {
         CommandSpec spec = CommandSpec.wrapWithoutInspection(tool).name("qvm-to-lvm").version(VERSION);
         spec.usageMessage().sortOptions(false).description(
                 "Moves qubes' volumes into an LVM thin pool (or any pool) without ever losing data:",
@@ -58,18 +58,6 @@ final class ToolCommandLine {
         spec.addOption(valued("--plugins", "DIR", Path.class, "A directory of pool driver plugins.").build());
         addHelpOptions(spec);
 
-        CommandSpec demoSpec = CommandSpec.wrapWithoutInspection(demo).name("demo").version(VERSION);
-        demoSpec.usageMessage().sortOptions(false)
-                .description("Builds a sample Qubes installation and migrates it into a real thin pool (in the test VM if needed).");
-        demoSpec.addOption(flag("--direct", "Run here (needs root and device-mapper); do not boot the VM."));
-        demoSpec.addOption(valued("--device", "DEV", Path.class,
-                "Use this empty disk as the LVM physical volume instead of a loop file.").build());
-        demoSpec.addOption(valued("--work", "DIR", Path.class,
-                "Scratch directory (default: a new temporary one, removed afterwards).").build());
-        addHelpOptions(demoSpec);
-        CommandLine demoLine = new CommandLine(demoSpec);
-        demo.commandLine(demoLine);
-        spec.addSubcommand("demo", demoLine);
         CommandLine line = new CommandLine(spec);
         tool.commandLine(line);
         return line;

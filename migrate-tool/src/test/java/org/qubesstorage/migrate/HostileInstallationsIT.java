@@ -20,6 +20,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 import org.qubesstorage.xml.QubesXmlDocument;
 import org.qubesstorage.xml.QubesXmlFile;
+import org.qubesstorage.tck.sample.SampleInstallation;
 
 /**
  * Installations a careless or hostile user hands the tool, on the host (file-reflink target, real

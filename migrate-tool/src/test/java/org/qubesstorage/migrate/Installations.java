@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import org.qubesstorage.copy.SparseCopier;
+import org.qubesstorage.tck.sample.SampleInstallation;
 
 /** Sample installations for tests: one built per test class, copied (sparsely) for each test. */
 final class Installations {

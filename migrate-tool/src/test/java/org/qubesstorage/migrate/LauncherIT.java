@@ -18,6 +18,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.qubesstorage.xml.QubesXmlDocument;
 import org.qubesstorage.xml.QubesXmlFile;
+import org.qubesstorage.tck.sample.SampleInstallation;
 
 /**
  * The {@code ./qvm-to-lvm} launcher as users run it: the class path the build writes for it (with

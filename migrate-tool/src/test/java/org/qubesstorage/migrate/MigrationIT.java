@@ -14,6 +14,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.qubesstorage.xml.QubesXmlDocument;
 import org.qubesstorage.xml.QubesXmlFile;
+import org.qubesstorage.tck.sample.SampleInstallation;
 
 /**
  * The migration scenarios on the host, into a {@code file-reflink} pool in the installation's own

@@ -26,6 +26,8 @@ import org.qubesstorage.facade.RunningState;
 import org.qubesstorage.host.DriverRegistry;
 import org.qubesstorage.xml.QubesXml;
 import org.qubesstorage.xml.QubesXmlFile;
+import org.qubesstorage.tck.LocalDeviceMapper;
+import org.qubesstorage.tck.sample.SampleInstallation;
 
 /**
  * The migration tool's behaviour, against a target the subclass provides: a file-reflink pool on
@@ -202,7 +204,7 @@ abstract class MigrationScenarios {
         assertThat(work.get("root").get("pool")).isEqualTo("varlibqubes");
         assertThat(work.get("private").get("pool")).isEqualTo(targetPoolName());
         assertThat(work.get("volatile").get("pool")).isEqualTo(targetPoolName());
-        if (DemoLvm.available()) {
+        if (LocalDeviceMapper.usable()) {
             startAndStopAll(xml); // work's root is still a file-pool snapshot: starting it needs device-mapper
         }
     }
@@ -253,7 +255,7 @@ abstract class MigrationScenarios {
         var work = QubesXmlFile.load(xml).document().model().domain("work").orElseThrow().volumes();
         assertThat(work.get("root")).containsEntry("pool", targetPoolName());
         assertThat(work.get("private")).containsEntry("pool", "varlibqubes");
-        if (DemoLvm.available()) {
+        if (LocalDeviceMapper.usable()) {
             startAndStopAll(xml); // work's private is still in the file pool: starting it needs device-mapper
         }
         ToolRun rollback = ToolRun.inProcess("--qubes-xml", xml.toString(), "--rollback");

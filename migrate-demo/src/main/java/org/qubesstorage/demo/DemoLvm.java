@@ -1,4 +1,4 @@
-package org.qubesstorage.migrate;
+package org.qubesstorage.demo;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.qubesstorage.host.ExecCommandRunner;
+import org.qubesstorage.tck.LocalDeviceMapper;
 import org.qubesstorage.spi.Command;
 import org.qubesstorage.spi.CommandResult;
 
@@ -22,15 +23,7 @@ final class DemoLvm implements AutoCloseable {
 
     /** Whether this process can make a thin pool here: root, lvm2, and a kernel with device-mapper. */
     static boolean available() {
-        try {
-            boolean root = ((Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid")) == 0;
-            boolean dm = Files.readString(Path.of("/proc/devices")).contains("device-mapper")
-                    || Files.readString(Path.of("/proc/misc")).contains("device-mapper");
-            boolean lvm = Files.isExecutable(Path.of("/sbin/lvm")) || Files.isExecutable(Path.of("/usr/sbin/lvm"));
-            return root && dm && lvm;
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
+        return LocalDeviceMapper.usable();
     }
 
     static DemoLvm create(Path dir, Optional<Path> device) {

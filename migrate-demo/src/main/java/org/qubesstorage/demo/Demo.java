@@ -1,4 +1,4 @@
-package org.qubesstorage.migrate;
+package org.qubesstorage.demo;
 
 import com.github.difflib.DiffUtils;
 import com.github.difflib.UnifiedDiffUtils;
@@ -22,32 +22,61 @@ import org.qubesstorage.facade.StorageHost;
 import org.qubesstorage.host.DriverRegistry;
 import org.qubesstorage.xml.QubesXml;
 import org.qubesstorage.xml.QubesXmlFile;
+import org.qubesstorage.migrate.ExitCodes;
+import org.qubesstorage.migrate.Installation;
+import org.qubesstorage.migrate.QvmToLvm;
+import org.qubesstorage.tck.sample.SampleInstallation;
 import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * {@code qvm-to-lvm demo}: builds a {@link SampleInstallation} and migrates it into a real thin
+ * {@code ./qvm-to-lvm demo}: builds a {@link SampleInstallation} and migrates it into a real thin
  * pool, showing the plan, the progress, the verification (every new volume's content digest against
  * its source's, and every domain's volumes started and stopped from the new qubes.xml) and the
  * qubes.xml diff. Where this host has no device-mapper or is not root, it runs itself inside the
  * project's test VM ({@code test-harness/vm/run-in-vm.sh}).
  */
-final class Demo implements Callable<Integer> {
-    // The options (ToolCommandLine declares and documents them).
-    private boolean direct;
-    private Path device;
-    private Path work;
-    private CommandLine commandLine;
+public final class Demo implements Callable<Integer> {
+    static final String VERSION = "qvm-to-lvm demo 0.1.0 (qubes-storage-java)";
 
-    /** Called by {@link ToolCommandLine#create}: where the parsed options come from. */
-    void commandLine(CommandLine commandLine) {
-        this.commandLine = commandLine;
+    private final CommandLine commandLine;
+
+    private Demo() {
+        CommandSpec spec = CommandSpec.wrapWithoutInspection(this).name("qvm-to-lvm demo").version(VERSION);
+        spec.usageMessage().sortOptions(false)
+                .description("Builds a sample Qubes installation and migrates it into a real thin pool (in the test VM if needed).");
+        spec.addOption(OptionSpec.builder("--direct").arity("0").type(boolean.class)
+                .description("Run here (needs root and device-mapper); do not boot the VM.").build());
+        spec.addOption(OptionSpec.builder("--device").paramLabel("DEV").type(Path.class)
+                .description("Use this empty disk as the LVM physical volume instead of a loop file.").build());
+        spec.addOption(OptionSpec.builder("--work").paramLabel("DIR").type(Path.class)
+                .description("Scratch directory (default: a new temporary one, removed afterwards).").build());
+        spec.addOption(OptionSpec.builder("-h", "--help").usageHelp(true).description("Show this help message and exit.").build());
+        spec.addOption(OptionSpec.builder("-V", "--version").versionHelp(true).description("Print version information and exit.").build());
+        commandLine = new CommandLine(spec);
+    }
+
+    /** {@code ./qvm-to-lvm demo ARGS}: the launcher runs this class instead of the tool. */
+    public static void main(String[] args) {
+        System.exit(run(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8),
+                new PrintWriter(System.err, true, StandardCharsets.UTF_8)));
+    }
+
+    /** Runs the demo (for tests: nothing exits the JVM). */
+    static int run(String[] args, PrintWriter out, PrintWriter err) {
+        CommandLine cl = new Demo().commandLine;
+        cl.setOut(out);
+        cl.setErr(err);
+        return cl.execute(args);
     }
 
     @Override
     public Integer call() throws Exception {
-        direct = ToolCommandLine.flag(commandLine.getCommandSpec(), "--direct");
-        device = ToolCommandLine.value(commandLine.getCommandSpec(), "--device");
-        work = ToolCommandLine.value(commandLine.getCommandSpec(), "--work");
+        CommandSpec spec = commandLine.getCommandSpec();
+        boolean direct = Boolean.TRUE.equals(spec.findOption("--direct").getValue());
+        Path device = spec.findOption("--device").getValue();
+        Path work = spec.findOption("--work").getValue();
         PrintWriter out = commandLine.getOut();
         if (!direct && !DemoLvm.available()) {
             return inVm(out);
@@ -151,8 +180,9 @@ final class Demo implements Callable<Integer> {
         Path home = Path.of(System.getProperty("qvm-to-lvm.home", "."));
         Path harness = home.resolve("test-harness/vm/run-in-vm.sh");
         if (!Files.isExecutable(harness)) {
-            throw ToolException.input("This host has no usable device-mapper (or this is not root), and the VM harness "
-                    + harness + " is not there; run the demo from the repository's ./qvm-to-lvm launcher");
+            commandLine.getErr().println("qvm-to-lvm demo: this host has no usable device-mapper (or this is not root), and the VM"
+                    + " harness " + harness + " is not there; run the demo from the repository's ./qvm-to-lvm launcher");
+            return ExitCodes.INPUT;
         }
         out.println("This host has no usable device-mapper (or this is not root): running the demo inside the project's test VM");
         out.println("(qemu, Debian's kernel, real device-mapper and lvm2); its steps follow as it runs them, about a minute in all.");
@@ -160,7 +190,7 @@ final class Demo implements Callable<Integer> {
         String java = ProcessHandle.current().info().command().orElse("java");
         String cmd = java + " --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
                 + " -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp '" + System.getProperty("java.class.path") + "' "
-                + QvmToLvm.class.getName() + " demo --direct --device /dev/vda";
+                + Demo.class.getName() + " --direct --device /dev/vda";
         ProcessBuilder pb = new ProcessBuilder(harness.toString(), cmd, "3G").inheritIO();
         pb.environment().putIfAbsent("VM_SMP", "2");
         // The VM mounts its own /tmp: a checkout or class path there is shared explicitly.

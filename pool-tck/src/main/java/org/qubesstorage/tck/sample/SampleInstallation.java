@@ -1,4 +1,4 @@
-package org.qubesstorage.migrate;
+package org.qubesstorage.tck.sample;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -15,10 +15,10 @@ import java.util.concurrent.TimeUnit;
  * lays out {@code /var/lib/qubes}: a template, an AppVM, a DispVM template with a DispVM, and a
  * standalone, each image a sparse file holding a real ext4 file system with files in it (made by
  * {@code mkfs.ext4 -d}, so no mount is needed), plus a kernel directory and the qubes.xml naming
- * it all. The demo and the migration tests start from it.
+ * it all. The qvm-to-lvm demo and the migration tests start from it; a plugin author can migrate it into their own pool.
  */
 public final class SampleInstallation {
-    static final long MIB = 1 << 20;
+    public static final long MIB = 1 << 20;
     public static final String TEMPLATE = "debian-12";
     /** Domains with their own data, in migration order. */
     public static final List<String> DOMAINS = List.of(TEMPLATE, "work", "default-dvm", "disp42", "standalone");
@@ -90,7 +90,7 @@ public final class SampleInstallation {
         }
     }
 
-    static void run(List<String> argv) {
+    public static void run(List<String> argv) {
         try {
             Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
             String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -105,7 +105,7 @@ public final class SampleInstallation {
         }
     }
 
-    static void deleteTree(Path dir) throws IOException {
+    public static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }
