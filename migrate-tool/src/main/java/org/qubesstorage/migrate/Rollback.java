@@ -14,7 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.qubesstorage.copy.SparseCopier;
-import org.qubesstorage.facade.Locked;
 import org.qubesstorage.migrate.MigrationPlan.Action;
 import org.qubesstorage.migrate.MigrationPlan.DomainPlan;
 import org.qubesstorage.migrate.MigrationPlan.VolumePlan;
