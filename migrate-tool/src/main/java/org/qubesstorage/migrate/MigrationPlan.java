@@ -1,5 +1,8 @@
 package org.qubesstorage.migrate;
 
+import org.qubesstorage.spi.VolumeType;
+import org.qubesstorage.xml.QubesXml;
+
 import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
@@ -20,7 +23,7 @@ import java.util.Map;
  * @param space         the space check against the target pool
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record MigrationPlan(String format, String qubesXml, String originalSha256, String targetPool,
+public record MigrationPlan(QubesXml.Format format, String qubesXml, String originalSha256, String targetPool,
         Map<String, String> addedPool, List<DomainPlan> domains, SpaceCheck space) {
     public MigrationPlan {
         requireNonNull(format, "format");
@@ -32,7 +35,7 @@ public record MigrationPlan(String format, String qubesXml, String originalSha25
     }
 
     public boolean legacy() {
-        return format.equals("LEGACY_R2_R3");
+        return format == QubesXml.Format.LEGACY_R2_R3;
     }
 
     /** The domains that will be migrated. */
@@ -125,7 +128,7 @@ public record MigrationPlan(String format, String qubesXml, String originalSha25
      *                       re-pointed in the same save because a snapshot lives in its source's pool
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record VolumePlan(String name, Action action, String reason, String type, String sourcePool,
+    public record VolumePlan(String name, Action action, String reason, VolumeType type, String sourcePool,
             String sourceVid, String sourcePath, long apparentBytes, long allocatedBytes, String targetVid,
             long size, boolean rw, Map<String, String> attributes, Map<String, String> original, String owner) {
         public VolumePlan {

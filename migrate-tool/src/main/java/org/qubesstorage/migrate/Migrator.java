@@ -22,6 +22,7 @@ import org.qubesstorage.facade.Locked;
 import org.qubesstorage.migrate.MigrationPlan.Action;
 import org.qubesstorage.migrate.MigrationPlan.DomainPlan;
 import org.qubesstorage.migrate.MigrationPlan.VolumePlan;
+import org.qubesstorage.spi.VolumeType;
 import org.qubesstorage.spi.DomainRef;
 import org.qubesstorage.spi.ErrorCode;
 import org.qubesstorage.spi.Pool;
@@ -66,8 +67,8 @@ final class Migrator {
      *               shared by all of them.
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record DomainOutcome(String domain, String outcome, String reason, Long millis) {
-        DomainOutcome(String domain, String outcome, String reason) {
+    record DomainOutcome(String domain, Outcome outcome, String reason, Long millis) {
+        DomainOutcome(String domain, Outcome outcome, String reason) {
             this(domain, outcome, reason, null);
         }
     }
@@ -113,13 +114,13 @@ final class Migrator {
         try {
             for (DomainPlan d : plan.domains()) {
                 if (d.status() != MigrationPlan.Status.MIGRATE) {
-                    outcomes.add(new DomainOutcome(d.name(), d.status() == MigrationPlan.Status.SKIPPED ? "skipped" : "unchanged",
+                    outcomes.add(new DomainOutcome(d.name(), d.status() == MigrationPlan.Status.SKIPPED ? Outcome.SKIPPED : Outcome.UNCHANGED,
                             d.reason()));
                     continue;
                 }
                 if (previous != null && previous.failed().containsKey(d.name())) {
                     // a failure is not retried silently: the user sees it and runs the tool again for it
-                    outcomes.add(new DomainOutcome(d.name(), "failed", previous.failed().get(d.name())));
+                    outcomes.add(new DomainOutcome(d.name(), Outcome.FAILED, previous.failed().get(d.name())));
                     continue;
                 }
                 long started = System.nanoTime();
@@ -131,10 +132,10 @@ final class Migrator {
                     } else if (removeSource) {
                         removeSources(d, removed, kept);
                     }
-                    outcomes.add(new DomainOutcome(d.name(), "migrated", null, millis));
+                    outcomes.add(new DomainOutcome(d.name(), Outcome.MIGRATED, null, millis));
                 } catch (DomainFailure f) {
                     journal.append(Journal.Entry.of("domain-failed").domain(d.name()).detail(f.getMessage()));
-                    outcomes.add(new DomainOutcome(d.name(), "failed", f.getMessage()));
+                    outcomes.add(new DomainOutcome(d.name(), Outcome.FAILED, f.getMessage()));
                     out.human().println("qvm-to-lvm: " + f.getMessage() + "; " + d.name() + " keeps its old volumes");
                 }
             }
@@ -385,7 +386,7 @@ final class Migrator {
     private void removeSources(DomainPlan d, List<String> removed, List<String> kept) {
         var model = QubesXmlFile.load(inst.file().path()).document().model();
         for (VolumePlan v : d.volumes()) {
-            if (v.action() == Action.LEAVE || v.sourcePool() == null || v.type().equals("SNAPSHOT") || v.owner() != null) {
+            if (v.action() == Action.LEAVE || v.sourcePool() == null || v.type() == VolumeType.SNAPSHOT || v.owner() != null) {
                 continue; // a snapshot's data is its source's
             }
             String dv = d.name() + "/" + v.name();

@@ -142,7 +142,7 @@ final class Planner {
             String refusal = data == 0 ? null : pool.checkSpace(data, virtual).orElse(null);
             space = new SpaceCheck(data, virtual, boxed(pool.size()), boxed(pool.usage()), refusal, null);
         }
-        return new MigrationPlan(inst.model().format().name(), inst.file().path().toAbsolutePath().normalize().toString(),
+        return new MigrationPlan(inst.model().format(), inst.file().path().toAbsolutePath().normalize().toString(),
                 originalSha256,
                 pool.name(), target.added(), domains, space);
     }
@@ -204,7 +204,7 @@ final class Planner {
                     images.add(path);
                     ImageStats stats = ImageStats.of(path, v.usage());
                     String vid = targetVid(d, name, stats.apparent());
-                    volumes.add(new VolumePlan(name, Action.COPY, "holds data (save_on_stop)", type.name(), v.pool().name(),
+                    volumes.add(new VolumePlan(name, Action.COPY, "holds data (save_on_stop)", type, v.pool().name(),
                             v.vid(), path.toString(), stats.apparent(), stats.allocated(), vid, stats.apparent(), c.rw(),
                             attrs(vid, null), originals(recorded, false), null));
                 }
@@ -214,7 +214,7 @@ final class Planner {
                         continue;
                     }
                     String vid = targetVid(d, name, c.size());
-                    volumes.add(new VolumePlan(name, Action.REPOINT, "volatile: recreated empty at every start", type.name(),
+                    volumes.add(new VolumePlan(name, Action.REPOINT, "volatile: recreated empty at every start", type,
                             v.pool().name(), v.vid(), null, c.size(), 0, vid, c.size(), c.rw(), attrs(vid, null),
                             originals(recorded, false), null));
                 }
@@ -232,7 +232,7 @@ final class Planner {
                     String vid = targetVid(d, name, c.size());
                     boolean recordsSource = recorded.containsKey("source");
                     volumes.add(new VolumePlan(name, Action.REPOINT, "snapshot of " + owner + "'s " + src.name()
-                            + ", which moves too", type.name(), v.pool().name(), v.vid(), null, c.size(), 0, vid, c.size(),
+                            + ", which moves too", type, v.pool().name(), v.vid(), null, c.size(), 0, vid, c.size(),
                             c.rw(), attrs(vid, recordsSource ? newSource.get() : null), originals(recorded, recordsSource), null));
                 }
                 case ORIGIN_SNAPSHOT -> volumes.add(leave(v, "origin-snapshot volumes (snap_on_start and save_on_stop) are not migrated"));
@@ -282,7 +282,7 @@ final class Planner {
                     long size = Optional.ofNullable(a.get("size")).map(PythonInt::parseLong).orElse(c.size());
                     String vid = targetVid(o, e.getKey(), size);
                     volumes.add(new VolumePlan(e.getKey(), Action.REPOINT, "snapshot of " + d.name() + "'s " + c.name()
-                            + ": moves with it", VolumeType.SNAPSHOT.name(), a.get("pool"), a.get("vid"), null, size, 0, vid,
+                            + ": moves with it", VolumeType.SNAPSHOT, a.get("pool"), a.get("vid"), null, size, 0, vid,
                             size, !"False".equals(a.get("rw")), attrs(vid, recorded ? c.targetVid() : null), originals(a, recorded), o.name()));
                     followers.add(o.name() + ":" + e.getKey());
                 }
@@ -305,7 +305,7 @@ final class Planner {
     }
 
     private static VolumePlan leave(Volume v, String reason) {
-        return new VolumePlan(v.name(), Action.LEAVE, reason, v.type().name(), v.pool().name(), v.vid(), null,
+        return new VolumePlan(v.name(), Action.LEAVE, reason, v.type(), v.pool().name(), v.vid(), null,
                 v.config().size(), 0, null, v.config().size(), v.config().rw(), null, null, null);
     }
 
@@ -420,19 +420,19 @@ final class Planner {
                     }
                     missingLegacy.add(name);
                     volumes.add(new VolumePlan(name, Action.LEAVE, "MISSING: image " + image + " does not exist",
-                            VolumeType.ORIGIN.name(), null, null, image.toString(), 0, 0, null, 0, true, null, null, null));
+                            VolumeType.ORIGIN, null, null, image.toString(), 0, 0, null, 0, true, null, null, null));
                     continue;
                 }
                 images.add(image);
                 ImageStats stats = ImageStats.of(image, OptionalLong.empty());
                 String vid = targetVid(d, name, stats.apparent());
-                volumes.add(new VolumePlan(name, Action.COPY, "holds data", VolumeType.ORIGIN.name(), null, null, image.toString(),
+                volumes.add(new VolumePlan(name, Action.COPY, "holds data", VolumeType.ORIGIN, null, null, image.toString(),
                         stats.apparent(), stats.allocated(), vid, stats.apparent(), true,
                         r4Entry(name, vid, stats.apparent(), true, true, false, null), null, null));
             } else if (name.equals("volatile")) {
                 long size = Files.isRegularFile(image, LinkOption.NOFOLLOW_LINKS) ? ImageStats.of(image, OptionalLong.empty()).apparent() : 10L << 30;
                 String vid = targetVid(d, name, size);
-                volumes.add(new VolumePlan(name, Action.REPOINT, "volatile: recreated empty at every start", VolumeType.VOLATILE.name(),
+                volumes.add(new VolumePlan(name, Action.REPOINT, "volatile: recreated empty at every start", VolumeType.VOLATILE,
                         null, null, null, size, 0, vid, size, true, r4Entry(name, vid, size, true, false, false, null), null, null));
             }
         }
@@ -449,7 +449,7 @@ final class Planner {
                         .orElse(10L << 30);
                 String vid = targetVid(d, "root", size);
                 volumes.add(new VolumePlan("root", Action.REPOINT, "snapshot of " + template + "'s root, which moves too",
-                        VolumeType.SNAPSHOT.name(), null, null, null, size, 0, vid, size, true,
+                        VolumeType.SNAPSHOT, null, null, null, size, 0, vid, size, true,
                         r4Entry("root", vid, size, true, false, true, newSource), null, null));
             }
         }

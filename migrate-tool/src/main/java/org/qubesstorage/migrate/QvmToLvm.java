@@ -417,7 +417,7 @@ public final class QvmToLvm implements Callable<Integer> {
         if (backup != null) {
             out.human().println("The original qubes.xml is kept as " + backup + "; undo with --rollback.");
         }
-        boolean partial = result.domains().stream().anyMatch(d -> d.outcome().equals("failed") || d.outcome().equals("skipped"));
+        boolean partial = result.domains().stream().anyMatch(d -> d.outcome().incomplete());
         int code = partial ? ExitCodes.PARTIAL : ExitCodes.DONE;
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("plan", plan);

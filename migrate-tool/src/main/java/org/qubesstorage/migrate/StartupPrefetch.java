@@ -81,12 +81,13 @@ final class StartupPrefetch {
     /** A journal line of every record type a run writes, each property set (null ones are not serialized). */
     static Journal.Entry sampleRunEntry() {
         Map<String, String> attrs = new LinkedHashMap<>(Map.of("revisions_to_keep", "1"));
-        MigrationPlan.VolumePlan volume = new MigrationPlan.VolumePlan("private", MigrationPlan.Action.COPY, "sample", "origin",
+        MigrationPlan.VolumePlan volume = new MigrationPlan.VolumePlan("private", MigrationPlan.Action.COPY, "sample",
+                org.qubesstorage.spi.VolumeType.ORIGIN,
                 "source", "appvms/sample/private", "/sample/private.img", 1, 1, "target:vm-sample-private", 1, true, attrs, attrs,
                 "owner");
         MigrationPlan.DomainPlan domain = new MigrationPlan.DomainPlan("sample", "AppVM", "template", MigrationPlan.Status.MIGRATE,
                 "sample", List.of(volume, volume), List.of("note"));
-        MigrationPlan plan = new MigrationPlan("R4", "/sample/qubes.xml", "0", "target", attrs, List.of(domain, domain),
+        MigrationPlan plan = new MigrationPlan(org.qubesstorage.xml.QubesXml.Format.R4, "/sample/qubes.xml", "0", "target", attrs, List.of(domain, domain),
                 new MigrationPlan.SpaceCheck(1, 1, 1L, 1L, "sample", "sample"));
         VolumeResult result = new VolumeResult("sample", "private", 1, 1, 1, 1, 1, "xxh3-128:0", "ALL_DATA", "sample");
         return new Journal.Entry("prefetch", "now", "sample", "private", "sample", "0", 1L, plan, "/sample.bak", true, true, result);

@@ -24,7 +24,7 @@ class JournalTest {
     }
 
     private static MigrationPlan plan(List<MigrationPlan.DomainPlan> domains) {
-        return new MigrationPlan("R4", "/x/qubes.xml", "abc", "vm-pool", null, domains,
+        return new MigrationPlan(org.qubesstorage.xml.QubesXml.Format.R4, "/x/qubes.xml", "abc", "vm-pool", null, domains,
                 new MigrationPlan.SpaceCheck(0, 0, null, null, null, null));
     }
 
@@ -36,6 +36,28 @@ class JournalTest {
             Files.setPosixFilePermissions(x, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r-----"));
         }
         return x;
+    }
+
+    @Test
+    @DisplayName("a journal written before the plan's enums (format, volume type) reads and replays, and writes back the same JSON")
+    void journalBeforeEnumsReplays() throws Exception {
+        Path p = dir.resolve("old.journal");
+        try (var in = getClass().getResourceAsStream("/journal/before-enums.journal")) {
+            Files.write(p, in.readAllBytes());
+        }
+        List<Journal.Entry> entries = Journal.read(p);
+        MigrationPlan plan = entries.getFirst().plan();
+        assertThat(plan.format()).isEqualTo(org.qubesstorage.xml.QubesXml.Format.R4);
+        assertThat(plan.domains().getFirst().volumes()).extracting(MigrationPlan.VolumePlan::type)
+                .containsExactly(org.qubesstorage.spi.VolumeType.SNAPSHOT, org.qubesstorage.spi.VolumeType.ORIGIN,
+                        org.qubesstorage.spi.VolumeType.VOLATILE);
+        JournalState state = JournalState.replay(entries, p);
+        assertThat(state.done()).isTrue();
+        List<String> lines = Files.readAllLines(p);
+        for (int i = 0; i < entries.size(); i++) {
+            assertThat(Journal.JSON.readTree(Journal.JSON.writeValueAsString(entries.get(i))))
+                    .as("line %d written back", i + 1).isEqualTo(Journal.JSON.readTree(lines.get(i)));
+        }
     }
 
     @Test

@@ -1,0 +1,32 @@
+package org.qubesstorage.migrate;
+
+import com.fasterxml.jackson.annotation.JsonValue;
+import java.util.Locale;
+
+/** What became of a selected domain in a run; written in lower case in the JSON result and the journal. */
+public enum Outcome {
+    /** Its volumes were copied or re-pointed and qubes.xml switched. */
+    MIGRATED,
+    /** Nothing to move (already in the target pool). */
+    UNCHANGED,
+    /** Left out: running, or refused by the plan; the reason is given. */
+    SKIPPED,
+    /** A step failed; the reason is given and its new volumes were removed. */
+    FAILED;
+
+    /** Whether the run is partial because of this domain (exit code 1). */
+    public boolean incomplete() {
+        return this == SKIPPED || this == FAILED;
+    }
+
+    /** The name in JSON (and how Jackson reads it back): {@code migrated}, {@code skipped}, ... */
+    @JsonValue
+    public String json() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    @Override
+    public String toString() {
+        return json();
+    }
+}
