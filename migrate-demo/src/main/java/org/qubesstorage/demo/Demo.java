@@ -2,7 +2,6 @@ package org.qubesstorage.demo;
 
 import com.github.difflib.DiffUtils;
 import com.github.difflib.UnifiedDiffUtils;
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -26,6 +25,7 @@ import org.qubesstorage.migrate.ExitCodes;
 import org.qubesstorage.migrate.Installation;
 import org.qubesstorage.migrate.QvmToLvm;
 import org.qubesstorage.tck.sample.SampleInstallation;
+import org.qubesstorage.tck.vm.TestVm;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
@@ -187,18 +187,13 @@ public final class Demo implements Callable<Integer> {
         out.println("This host has no usable device-mapper (or this is not root): running the demo inside the project's test VM");
         out.println("(qemu, Debian's kernel, real device-mapper and lvm2); its steps follow as it runs them, about a minute in all.");
         out.flush();
-        String java = ProcessHandle.current().info().command().orElse("java");
-        String cmd = java + " --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
-                + " -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp '" + System.getProperty("java.class.path") + "' "
-                + Demo.class.getName() + " --direct --device /dev/vda";
+        String classPath = System.getProperty("java.class.path");
+        String cmd = TestVm.javaCommand(classPath) + " " + Demo.class.getName() + " --direct --device /dev/vda";
         ProcessBuilder pb = new ProcessBuilder(harness.toString(), cmd, "3G").inheritIO();
         pb.environment().putIfAbsent("VM_SMP", "2");
         // The VM mounts its own /tmp: a checkout or class path there is shared explicitly.
         Set<String> shared = new LinkedHashSet<>(List.of(home.toAbsolutePath().normalize().toString()));
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path p = Path.of(entry).toAbsolutePath().normalize();
-            shared.add((entry.endsWith(".jar") ? p.getParent() : p).toString());
-        }
+        shared.addAll(TestVm.directoriesOf(classPath));
         pb.environment().put("VM_SHARE", String.join(":", shared));
         Process p = pb.start();
         return p.waitFor();

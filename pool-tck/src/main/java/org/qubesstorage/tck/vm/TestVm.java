@@ -62,11 +62,9 @@ public final class TestVm {
                              int timeoutSeconds) throws Exception {
         Path target = Files.createDirectories(workDir.resolve("target"));
         Path reports = Files.createDirectories(target.resolve("vm-reports"));
-        String java = ProcessHandle.current().info().command().orElse("java");
         StringBuilder cmd = new StringBuilder("set -e\n").append(setup).append('\n');
-        cmd.append(java).append(" --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC")
-                .append(" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp '").append(classPath)
-                .append("' org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree")
+        cmd.append(javaCommand(classPath))
+                .append(" org.junit.platform.console.ConsoleLauncher execute --disable-banner --details=tree")
                 .append(" --reports-dir '").append(reports).append("'");
         for (String c : classes) {
             cmd.append(" --select-class ").append(c);
@@ -104,8 +102,21 @@ public final class TestVm {
         return out;
     }
 
-    /** The class path's directories and the directories holding its jars, each once. */
-    static List<String> directoriesOf(String classPath) {
+    /**
+     * This JVM's {@code java} with the options a short run in the VM wants (C1 only, the serial GC)
+     * and {@code classPath}, as a shell command's start: the main class and its arguments follow.
+     */
+    public static String javaCommand(String classPath) {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        return java + " --enable-native-access=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+                + " -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -cp '" + classPath + "'";
+    }
+
+    /**
+     * The class path's directories and the directories holding its jars, each once: what the
+     * harness must show the VM ({@code VM_SHARE}) for a JVM there to run with that class path.
+     */
+    public static List<String> directoriesOf(String classPath) {
         Set<String> dirs = new LinkedHashSet<>();
         for (String entry : classPath.split(File.pathSeparator)) {
             if (entry.isEmpty()) {

@@ -7,11 +7,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.qubesstorage.tck.sample.SampleInstallation;
 
 /**
  * The VM mounts its own tmpfs on {@code /tmp}; a checkout there (and its compiled classes) must
@@ -41,11 +41,7 @@ class VmHarnessFromTmpIT {
                     List.of(InVmWorkingDirectory.class.getName()), "1G", 300);
             assertThat(out).contains("seesItsCheckout");
         } finally {
-            try (Stream<Path> walk = Files.walk(checkout)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(p);
-                }
-            }
+            SampleInstallation.deleteTree(checkout);
         }
     }
 
