@@ -89,6 +89,17 @@ class ModuleBoundariesTest {
     }
 
     @Test
+    @DisplayName("qvm-to-lvm's domain does not use Jackson: its journal and --json form is migrate.json's records")
+    void migrationWireFormatApart() {
+        noClasses().that().resideInAPackage("org.qubesstorage.migrate")
+                .should().dependOnClassesThat().resideInAPackage("com.fasterxml.jackson..")
+                .check(classes);
+        noClasses().that().resideInAPackage("org.qubesstorage.migrate.json")
+                .should().dependOnClassesThat().resideInAPackage("org.qubesstorage.migrate")
+                .check(classes);
+    }
+
+    @Test
     @DisplayName("no package cycle anywhere")
     void noPackageCycles() {
         slices().matching("org.qubesstorage.(**)").should().beFreeOfCycles().check(classes);

@@ -2,10 +2,6 @@ package org.qubesstorage.migrate;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -20,6 +16,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.qubesstorage.linux.DurableFiles;
+import org.qubesstorage.migrate.json.JournalLine;
+import org.qubesstorage.migrate.json.Wire;
 
 /**
  * The migration's journal beside qubes.xml: one JSON object per line, each fsynced before the step
@@ -29,21 +27,18 @@ import org.qubesstorage.linux.DurableFiles;
  * interleave.
  */
 final class Journal implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
-            .setSerializationInclusion(JsonInclude.Include.NON_NULL);
-
     /**
-     * One journal line.
+     * One journal line ({@link WireFormat} maps it to and from its wire form, {@link JournalLine}).
      *
-     * @param type   run, resume, pool-saving, xml-saving, xml-saved, import-started, copied, committed,
-     *               domain-failed, source-removed, source-kept, done, rollback-started, rolled-back
      * @param sha256 for xml-saving/xml-saved: the SHA-256 of the qubes.xml that save writes
      */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Entry(String type, String time, String domain, String volume, String detail, String sha256, Long pid,
+    record Entry(JournalStep type, String time, String domain, String volume, String detail, String sha256, Long pid,
             MigrationPlan plan, String backup, Boolean removeSource, Boolean fsAware, VolumeResult result) {
-        static Entry of(String type) {
+        Entry {
+            requireNonNull(type, "type");
+        }
+
+        static Entry of(JournalStep type) {
             return new Entry(type, Instant.now().toString(), null, null, null, null, null, null, null, null, null, null);
         }
 
@@ -134,7 +129,7 @@ final class Journal implements AutoCloseable {
     /** Appends {@code e} and makes it durable before returning. */
     void append(Entry e) {
         try {
-            byte[] line = (JSON.writeValueAsString(e) + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] line = (Wire.line(WireFormat.line(e)) + "\n").getBytes(StandardCharsets.UTF_8);
             ByteBuffer buf = ByteBuffer.wrap(line);
             while (buf.hasRemaining()) {
                 channel.write(buf);
@@ -165,14 +160,16 @@ final class Journal implements AutoCloseable {
             if (line.isBlank()) {
                 continue;
             }
+            JournalLine parsed;
             try {
-                entries.add(JSON.readValue(line, Entry.class));
-            } catch (JsonProcessingException e) {
+                parsed = Wire.read(line, JournalLine.class);
+            } catch (Wire.Malformed e) {
                 if (i == lines.size() - 1 && !lastTerminated) {
                     break; // killed while writing it: the step it announced never started
                 }
-                throw ToolException.input("Journal " + path + " line " + (i + 1) + " is damaged: " + e.getOriginalMessage());
+                throw ToolException.input("Journal " + path + " line " + (i + 1) + " is damaged: " + e.getMessage());
             }
+            entries.add(WireFormat.entry(parsed, path, i + 1));
         }
         return entries;
     }

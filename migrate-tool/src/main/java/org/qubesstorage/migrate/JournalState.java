@@ -31,7 +31,7 @@ record JournalState(MigrationPlan plan, Path backup, boolean removeSource, boole
     static final String POOL = "<pool>";
 
     static JournalState replay(List<Journal.Entry> entries, Path journal) {
-        if (entries.isEmpty() || !entries.getFirst().type().equals("run") || entries.getFirst().plan() == null) {
+        if (entries.isEmpty() || entries.getFirst().type() != JournalStep.RUN || entries.getFirst().plan() == null) {
             throw ToolException.input("Journal " + journal + " does not start with a run record");
         }
         Journal.Entry run = entries.getFirst();
@@ -49,32 +49,32 @@ record JournalState(MigrationPlan plan, Path backup, boolean removeSource, boole
         for (Journal.Entry e : entries) {
             String dv = e.domain() + "/" + e.volume();
             switch (e.type()) {
-                case "run", "resume", "rollback-started" -> {
+                case RUN, RESUME, ROLLBACK_STARTED -> {
                     if (e.pid() != null) {
                         pids.add(e.pid());
                     }
-                    if (e.type().equals("rollback-started")) {
+                    if (e.type() == JournalStep.ROLLBACK_STARTED) {
                         rollbackStarted = true;
                     }
                 }
-                case "import-started" -> {
+                case IMPORT_STARTED -> {
                     started.add(dv);
                     committed.remove(dv);
                 }
-                case "committed" -> committed.put(dv, e.result());
-                case "xml-saving" -> {
+                case COMMITTED -> committed.put(dv, e.result());
+                case XML_SAVING -> {
                     saving.put(e.domain(), e.sha256());
                     lastSha = e.sha256();
                 }
-                case "xml-saved" -> {
+                case XML_SAVED -> {
                     saved.add(e.domain());
                     lastSha = e.sha256();
                 }
-                case "domain-failed" -> failed.put(e.domain(), e.detail());
-                case "source-removed" -> removed.add(dv);
-                case "done" -> done = true;
-                case "rolled-back" -> rolledBack = true;
-                default -> { }
+                case DOMAIN_FAILED -> failed.put(e.domain(), e.detail());
+                case SOURCE_REMOVED -> removed.add(dv);
+                case DONE -> done = true;
+                case ROLLED_BACK -> rolledBack = true;
+                case SOURCE_KEPT -> { } // only reported
             }
         }
         return new JournalState(run.plan(), run.backup() == null ? null : Path.of(run.backup()),

@@ -5,14 +5,13 @@ import org.qubesstorage.xml.QubesXml;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
-import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Map;
 
 /**
  * What a migration will do, decided before anything is written and recorded in the journal so a
- * resumed run does exactly the same. Serialised as the {@code --json} plan.
+ * resumed run does exactly the same. Its wire form (the journal's, {@code --json}'s) is
+ * {@link org.qubesstorage.migrate.json.PlanJson}.
  *
  * @param format        {@code R4} or {@code LEGACY_R2_R3}
  * @param qubesXml      the file the plan was made from
@@ -22,7 +21,6 @@ import java.util.Map;
  * @param domains       per selected domain, in the order they are migrated (templates first)
  * @param space         the space check against the target pool
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
 public record MigrationPlan(QubesXml.Format format, String qubesXml, String originalSha256, String targetPool,
         Map<String, String> addedPool, List<DomainPlan> domains, SpaceCheck space) {
     public MigrationPlan {
@@ -75,7 +73,6 @@ public record MigrationPlan(QubesXml.Format format, String qubesXml, String orig
      *
      * @param notes explanations a user needs (a snapshot that stays with its template's pool, ...)
      */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record DomainPlan(String name, String klass, String template, Status status, String reason,
             List<VolumePlan> volumes, List<String> notes) {
         public DomainPlan {
@@ -86,12 +83,7 @@ public record MigrationPlan(QubesXml.Format format, String qubesXml, String orig
             notes = List.copyOf(notes);
         }
 
-        /**
-         * Whether the domain is a TemplateVM. Not named {@code isTemplate}: Jackson would take that
-         * for the getter of the {@code template} component and write {@code "template": true} into
-         * the JSON plan and the journal instead of the template's name.
-         */
-        @JsonIgnore
+        /** Whether the domain is a TemplateVM. */
         public boolean isTemplateVm() {
             return klass.equals("TemplateVM");
         }
@@ -127,7 +119,6 @@ public record MigrationPlan(QubesXml.Format format, String qubesXml, String orig
      *                       own: a snapshot of the planned domain's volume in a domain based on it,
      *                       re-pointed in the same save because a snapshot lives in its source's pool
      */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record VolumePlan(String name, Action action, String reason, VolumeType type, String sourcePool,
             String sourceVid, String sourcePath, long apparentBytes, long allocatedBytes, String targetVid,
             long size, boolean rw, Map<String, String> attributes, Map<String, String> original, String owner) {
@@ -150,6 +141,5 @@ public record MigrationPlan(QubesXml.Format format, String qubesXml, String orig
      * @param refusal      why the target pool would refuse, or null if it fits
      * @param note         why the check could not be made (a dry run away from the target), or null
      */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record SpaceCheck(long dataBytes, long virtualBytes, Long poolSize, Long poolUsage, String refusal, String note) {}
 }

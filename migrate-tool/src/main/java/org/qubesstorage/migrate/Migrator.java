@@ -2,7 +2,6 @@ package org.qubesstorage.migrate;
 
 import static java.util.Objects.requireNonNull;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,7 +54,7 @@ final class Migrator {
     private final boolean removeSource;
     private final boolean fsAware;
     private final Progress progress;
-    private final Output out;
+    private final RunReport report;
 
     /**
      * What happened to each domain, for the summary and the exit code.
@@ -66,7 +65,6 @@ final class Migrator {
      *               qubes.xml, the plan) is in no domain's time: in a run of many domains it is
      *               shared by all of them.
      */
-    @JsonInclude(JsonInclude.Include.NON_NULL)
     record DomainOutcome(String domain, Outcome outcome, String reason, Long millis) {
         DomainOutcome(String domain, Outcome outcome, String reason) {
             this(domain, outcome, reason, null);
@@ -77,7 +75,7 @@ final class Migrator {
             List<String> keptSources, Map<String, Map<String, Map<String, String>>> legacyEntries) {}
 
     Migrator(Installation inst, Target target, Journal journal, JournalState previous, boolean removeSource, boolean fsAware,
-            Progress progress, Output out, RunObserver observer) {
+            Progress progress, RunReport report, RunObserver observer) {
         this.observer = requireNonNull(observer, "observer");
         this.inst = requireNonNull(inst, "inst");
         this.target = requireNonNull(target, "target");
@@ -86,7 +84,7 @@ final class Migrator {
         this.removeSource = removeSource;
         this.fsAware = fsAware;
         this.progress = requireNonNull(progress, "progress");
-        this.out = requireNonNull(out, "out");
+        this.report = requireNonNull(report, "report");
     }
 
     private final RunObserver observer;
@@ -134,15 +132,15 @@ final class Migrator {
                     }
                     outcomes.add(new DomainOutcome(d.name(), Outcome.MIGRATED, null, millis));
                 } catch (DomainFailure f) {
-                    journal.append(Journal.Entry.of("domain-failed").domain(d.name()).detail(f.getMessage()));
+                    journal.append(Journal.Entry.of(JournalStep.DOMAIN_FAILED).domain(d.name()).detail(f.getMessage()));
                     outcomes.add(new DomainOutcome(d.name(), Outcome.FAILED, f.getMessage()));
-                    out.human().println("qvm-to-lvm: " + f.getMessage() + "; " + d.name() + " keeps its old volumes");
+                    report.line("qvm-to-lvm: " + f.getMessage() + "; " + d.name() + " keeps its old volumes");
                 }
             }
         } finally {
             progress.close();
         }
-        journal.append(Journal.Entry.of("done"));
+        journal.append(Journal.Entry.of(JournalStep.DONE));
         observer.checkpoint("done");
         return new Result(results, outcomes, removed, kept, legacyEntries);
     }
@@ -173,10 +171,10 @@ final class Migrator {
     /** Saves {@code edited} over {@code file}, journaling the intent with the SHA-256 it will have. */
     private void save(QubesXmlFile file, QubesXmlDocument edited, String what) {
         String sha = Hashing.sha256(edited.text().getBytes(StandardCharsets.UTF_8));
-        journal.append(Journal.Entry.of("xml-saving").domain(what).sha256(sha));
+        journal.append(Journal.Entry.of(JournalStep.XML_SAVING).domain(what).sha256(sha));
         observer.checkpoint("xml-saving " + what);
         file.save(edited, Optional.empty(), () -> observer.checkpoint("mid-save " + what));
-        journal.append(Journal.Entry.of("xml-saved").domain(what).sha256(sha));
+        journal.append(Journal.Entry.of(JournalStep.XML_SAVED).domain(what).sha256(sha));
         observer.checkpoint("xml-saved " + what);
     }
 
@@ -216,7 +214,7 @@ final class Migrator {
         if (!plan.legacy()) {
             switchEntries(d);
         } else {
-            journal.append(Journal.Entry.of("xml-saved").domain(d.name()).detail("legacy file: R4 entries printed, nothing written"));
+            journal.append(Journal.Entry.of(JournalStep.XML_SAVED).domain(d.name()).detail("legacy file: R4 entries printed, nothing written"));
         }
         return results;
     }
@@ -228,7 +226,7 @@ final class Migrator {
         }
         String expected = previous.saving().get(d.name());
         if (expected != null && expected.equals(Hashing.sha256(inst.file().path()))) {
-            journal.append(Journal.Entry.of("xml-saved").domain(d.name()).sha256(expected));
+            journal.append(Journal.Entry.of(JournalStep.XML_SAVED).domain(d.name()).sha256(expected));
             return true;
         }
         return false;
@@ -236,7 +234,7 @@ final class Migrator {
 
     private VolumeResult copy(MigrationPlan plan, DomainPlan d, VolumePlan v) {
         String label = d.name() + ":" + v.name();
-        journal.append(Journal.Entry.of("import-started").domain(d.name()).volume(v.name()));
+        journal.append(Journal.Entry.of(JournalStep.IMPORT_STARTED).domain(d.name()).volume(v.name()));
         observer.checkpoint("import-started " + label);
         observer.phase("import-started journaled " + label);
         Volume tv = targetVolume(d, v);
@@ -284,7 +282,7 @@ final class Migrator {
                 r.elapsed().toMillis(), r.verifyElapsed().toMillis(), r.sourceDigest().orElseThrow(), r.modeUsed().name(),
                 r.fallbackReason().orElse(null));
         progress.volumeDone("verified " + result.digest().substring(0, Math.min(19, result.digest().length())));
-        journal.append(Journal.Entry.of("committed").domain(d.name()).volume(v.name()).result(result));
+        journal.append(Journal.Entry.of(JournalStep.COMMITTED).domain(d.name()).volume(v.name()).result(result));
         observer.checkpoint("committed " + label);
         observer.phase("committed " + label);
         return result;
@@ -397,13 +395,13 @@ final class Migrator {
             Optional<String> user = stillUsedBy(model, d, v);
             if (user.isPresent()) {
                 kept.add(v.sourcePool() + ":" + v.sourceVid() + " (still used by " + user.get() + ")");
-                journal.append(Journal.Entry.of("source-kept").domain(d.name()).volume(v.name()).detail(user.get()));
+                journal.append(Journal.Entry.of(JournalStep.SOURCE_KEPT).domain(d.name()).volume(v.name()).detail(user.get()));
                 continue;
             }
             Pool pool = inst.pools().get(v.sourcePool());
             Volume sv = pool.initVolume(originSpec(d, v.name(), v.sourceVid(), v.size()));
             Locked.run(sv, sv::remove);
-            journal.append(Journal.Entry.of("source-removed").domain(d.name()).volume(v.name()));
+            journal.append(Journal.Entry.of(JournalStep.SOURCE_REMOVED).domain(d.name()).volume(v.name()));
             observer.checkpoint("source-removed " + dv);
             removed.add(v.sourcePool() + ":" + v.sourceVid());
         }

@@ -1,9 +1,8 @@
 package org.qubesstorage.migrate;
 
-import com.fasterxml.jackson.annotation.JsonValue;
 import java.util.Locale;
 
-/** What became of a selected domain in a run; written in lower case in the JSON result and the journal. */
+/** What became of a selected domain in a run; written in lower case in the JSON result. */
 public enum Outcome {
     /** Its volumes were copied or re-pointed and qubes.xml switched. */
     MIGRATED,
@@ -19,14 +18,13 @@ public enum Outcome {
         return this == SKIPPED || this == FAILED;
     }
 
-    /** The name in JSON (and how Jackson reads it back): {@code migrated}, {@code skipped}, ... */
-    @JsonValue
-    public String json() {
+    /** Its name in the {@code --json} result: {@code migrated}, {@code skipped}, ... */
+    public String wireName() {
         return name().toLowerCase(Locale.ROOT);
     }
 
     @Override
     public String toString() {
-        return json();
+        return wireName();
     }
 }

@@ -41,13 +41,13 @@ final class Rollback {
     private final JournalState state;
     private final Journal journal;
     private final List<RunningCheck> checks;
-    private final Output out;
+    private final RunReport report;
 
     record Result(List<String> restored, Map<String, String> kept, List<String> removedVolumes) {}
 
     private final RunObserver observer;
 
-    Rollback(Installation inst, Target target, JournalState state, Journal journal, List<RunningCheck> checks, Output out,
+    Rollback(Installation inst, Target target, JournalState state, Journal journal, List<RunningCheck> checks, RunReport report,
              RunObserver observer) {
         this.observer = requireNonNull(observer, "observer");
         this.inst = requireNonNull(inst, "inst");
@@ -55,11 +55,11 @@ final class Rollback {
         this.state = requireNonNull(state, "state");
         this.journal = requireNonNull(journal, "journal");
         this.checks = List.copyOf(checks);
-        this.out = requireNonNull(out, "out");
+        this.report = requireNonNull(report, "report");
     }
 
     Result run() {
-        journal.append(Journal.Entry.of("rollback-started").withPid());
+        journal.append(Journal.Entry.of(JournalStep.ROLLBACK_STARTED).withPid());
         observer.checkpoint("rollback-started");
         MigrationPlan plan = state.plan();
         Map<String, String> kept = new LinkedHashMap<>();
@@ -84,7 +84,7 @@ final class Rollback {
                 }
                 String name = target.pool().name() + ":" + v.targetVid();
                 if (referenced.contains(name)) {
-                    out.human().println("  kept " + name + ": qubes.xml still refers to it");
+                    report.line("  kept " + name + ": qubes.xml still refers to it");
                     continue;
                 }
                 Volume tv = target.pool().initVolume(Migrator.originSpec(d, v.name(), v.targetVid(), v.size()));
@@ -96,7 +96,7 @@ final class Rollback {
                 observer.checkpoint("rollback-removed " + d.name() + ":" + v.name());
             }
         }
-        journal.append(Journal.Entry.of("rolled-back"));
+        journal.append(Journal.Entry.of(JournalStep.ROLLED_BACK));
         return new Result(undo.stream().map(DomainPlan::name).toList(), kept, removedVolumes);
     }
 
@@ -187,7 +187,7 @@ final class Rollback {
                 String original = Files.readString(backup, StandardCharsets.UTF_8);
                 file.save(QubesXmlDocument.parse(original, backup.toString()), Optional.empty(),
                         () -> observer.checkpoint("mid-save rollback"));
-                out.human().println("qubes.xml: the original written back from " + backup);
+                report.line("qubes.xml: the original written back from " + backup);
                 return;
             } catch (IOException e) {
                 throw ToolException.input("Cannot read the backup " + backup + ": " + IoReasons.of(e));
@@ -211,7 +211,7 @@ final class Rollback {
         }
         if (!doc.text().equals(file.document().text())) {
             file.save(doc, Optional.empty(), () -> observer.checkpoint("mid-save rollback"));
-            out.human().println("qubes.xml: changed since the run, so only the attributes it changed were restored");
+            report.line("qubes.xml: changed since the run, so only the attributes it changed were restored");
         }
     }
 }

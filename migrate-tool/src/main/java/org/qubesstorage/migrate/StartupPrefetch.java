@@ -68,7 +68,7 @@ final class StartupPrefetch {
             // Builds the mapper and the serializers of a journal line with a plan and a result in
             // it: Jackson finds a record's properties by reflection at its first use, and an empty
             // line written here would leave that work to the run's first line (the whole plan).
-            Journal.JSON.writeValueAsString(sampleRunEntry());
+            org.qubesstorage.migrate.json.Wire.line(WireFormat.line(sampleRunEntry()));
             // Loads the JDK's security provider, which the plan's SHA-256 of qubes.xml needs.
             Hashing.sha256(new byte[0]);
             return true;
@@ -90,6 +90,6 @@ final class StartupPrefetch {
         MigrationPlan plan = new MigrationPlan(org.qubesstorage.xml.QubesXml.Format.R4, "/sample/qubes.xml", "0", "target", attrs, List.of(domain, domain),
                 new MigrationPlan.SpaceCheck(1, 1, 1L, 1L, "sample", "sample"));
         VolumeResult result = new VolumeResult("sample", "private", 1, 1, 1, 1, 1, "xxh3-128:0", "ALL_DATA", "sample");
-        return new Journal.Entry("prefetch", "now", "sample", "private", "sample", "0", 1L, plan, "/sample.bak", true, true, result);
+        return new Journal.Entry(JournalStep.RUN, "now", "sample", "private", "sample", "0", 1L, plan, "/sample.bak", true, true, result);
     }
 }

@@ -17,8 +17,8 @@ import picocli.CommandLine.Model.PositionalParamSpec;
  * the fields are then read and written through method handles spun on first use. That set-up is
  * paid by every run of a short-lived tool (the figures are in {@code bench/HISTORY.md}).
  *
- * <p>Options are looked up by name ({@link #value}); {@link QvmToLvm} copies them into its fields
- * when picocli calls it.
+ * <p>Options are looked up by name ({@link #value}); {@link QvmToLvm} turns them into a
+ * {@link MigrationRequest} when picocli calls it.
  */
 final class ToolCommandLine {
     static final String VERSION = "qvm-to-lvm 0.1.0 (qubes-storage-java)";

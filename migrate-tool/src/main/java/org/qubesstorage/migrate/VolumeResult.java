@@ -1,7 +1,5 @@
 package org.qubesstorage.migrate;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
-
 /**
  * What copying one volume did, for the journal and the summary.
  *
@@ -14,7 +12,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
  * @param mode          the copy mode that ran ({@code ALL_DATA} or {@code FILESYSTEM_AWARE})
  * @param fallback      why the file-system-aware mode fell back, if it did
  */
-@JsonInclude(JsonInclude.Include.NON_NULL)
 record VolumeResult(String domain, String volume, long apparentBytes, long bytesRead, long bytesWritten, long millis,
         long verifyMillis, String digest, String mode, String fallback) {
     double megabytesPerSecond() {

@@ -144,13 +144,16 @@ class HostileInstallationsIT {
     }
 
     @Test
-    @DisplayName("a missing image: the dry run shows the whole plan with the volume flagged and refuses (exit 3); a real run writes nothing")
+    @DisplayName("a missing image: the dry run shows the whole plan with the volume flagged and refuses (exit 3, one JSON document); a real run writes nothing")
     void missingImage() throws Exception {
         Path xml = fresh("missing");
         Files.delete(xml.getParent().resolve("appvms/work/private.img"));
         ToolRun dry = ToolRun.inProcess("--qubes-xml", xml.toString(), "--pool", "target", "--all", "--dry-run", "--json");
         assertThat(dry.exitCode()).as(dry.stdout() + dry.stderr()).isEqualTo(ExitCodes.REFUSED);
-        var plan = Journal.JSON.readTree(dry.stdout()).get("plan");
+        var doc = org.qubesstorage.migrate.json.Wire.tree(dry.stdout()); // one document: trailing content is refused
+        assertThat(doc.get("error").asText()).startsWith("data that qubes.xml records is missing for work");
+        assertThat(doc.get("exitCode").asInt()).isEqualTo(ExitCodes.REFUSED);
+        var plan = doc.get("plan");
         assertThat(plan.get("domains").findValuesAsText("name")).contains("debian-12", "work", "default-dvm", "disp42", "standalone");
         assertThat(plan.get("domains").findValuesAsText("status")).contains("DATA_MISSING", "MIGRATE");
         assertThat(dry.stderr()).contains("MISSING", "data that qubes.xml records is missing for work");
@@ -169,7 +172,7 @@ class HostileInstallationsIT {
         ToolRun r = ToolRun.inProcess("--qubes-xml", xml.toString(), "--pool", "target", "--all", "--json");
         assertThat(r.exitCode()).isEqualTo(ExitCodes.INPUT);
         assertThat(r.stderr()).doesNotContain("\u0085", "\u202e").contains("1\\u0085\\u202e2");
-        var error = Journal.JSON.readTree(r.stdout());
+        var error = org.qubesstorage.migrate.json.Wire.tree(r.stdout());
         assertThat(error.get("exitCode").asInt()).isEqualTo(ExitCodes.INPUT);
         assertThat(error.get("error").asText()).contains("size of volume private is not a whole number", "1\u0085\u202e2");
         ToolRun both = ToolRun.inProcess("--qubes-xml", xml.toString(), "--pool", "target", "--vg", "v", "--thin-pool", "t", "--all");

@@ -55,8 +55,8 @@ class JournalTest {
         assertThat(state.done()).isTrue();
         List<String> lines = Files.readAllLines(p);
         for (int i = 0; i < entries.size(); i++) {
-            assertThat(Journal.JSON.readTree(Journal.JSON.writeValueAsString(entries.get(i))))
-                    .as("line %d written back", i + 1).isEqualTo(Journal.JSON.readTree(lines.get(i)));
+            assertThat(org.qubesstorage.migrate.json.Wire.tree(org.qubesstorage.migrate.json.Wire.line(WireFormat.line(entries.get(i)))))
+                    .as("line %d written back", i + 1).isEqualTo(org.qubesstorage.migrate.json.Wire.tree(lines.get(i)));
         }
     }
 
@@ -65,7 +65,7 @@ class JournalTest {
     void journalMode() throws IOException {
         Path p = dir.resolve("j");
         try (Journal j = Journal.open(p, qubesXml(dir))) {
-            j.append(Journal.Entry.of("resume"));
+            j.append(Journal.Entry.of(JournalStep.RESUME));
         }
         assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(p))).isEqualTo("rw-r-----");
     }
@@ -85,12 +85,12 @@ class JournalTest {
     void replay() throws IOException {
         Path p = dir.resolve("j");
         try (Journal j = Journal.open(p, qubesXml(dir))) {
-            j.append(new Journal.Entry("run", "t", null, null, null, null, 7L, plan(), "/x/b.bak", true, false, null));
-            j.append(Journal.Entry.of("import-started").domain("work").volume("private"));
-            j.append(Journal.Entry.of("committed").domain("work").volume("private")
+            j.append(new Journal.Entry(JournalStep.RUN, "t", null, null, null, null, 7L, plan(), "/x/b.bak", true, false, null));
+            j.append(Journal.Entry.of(JournalStep.IMPORT_STARTED).domain("work").volume("private"));
+            j.append(Journal.Entry.of(JournalStep.COMMITTED).domain("work").volume("private")
                     .result(new VolumeResult("work", "private", 10, 5, 5, 1, 0, "xxh3-128:00", "ALL_DATA", null)));
-            j.append(Journal.Entry.of("xml-saving").domain("work").sha256("feed"));
-            j.append(Journal.Entry.of("import-started").domain("sys").volume("root"));
+            j.append(Journal.Entry.of(JournalStep.XML_SAVING).domain("work").sha256("feed"));
+            j.append(Journal.Entry.of(JournalStep.IMPORT_STARTED).domain("sys").volume("root"));
         }
         Files.writeString(p, "{\"type\":\"committed\",\"dom", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
         JournalState s = JournalState.replay(Journal.read(p), p);
@@ -110,7 +110,7 @@ class JournalTest {
     void damaged() throws IOException {
         Path p = dir.resolve("j");
         try (Journal j = Journal.open(p, qubesXml(dir))) {
-            j.append(new Journal.Entry("run", "t", null, null, null, null, 7L, plan(), null, false, false, null));
+            j.append(new Journal.Entry(JournalStep.RUN, "t", null, null, null, null, 7L, plan(), null, false, false, null));
             assertThatThrownBy(() -> Journal.open(p, qubesXml(dir))).isInstanceOf(ToolException.class).hasMessageContaining("Another qvm-to-lvm run");
         }
         Files.writeString(p, "garbage\n{\"type\":\"done\"}\n", StandardOpenOption.APPEND);
@@ -124,8 +124,8 @@ class JournalTest {
                 MigrationPlan.Status.MIGRATE, null, List.of(), List.of());
         MigrationPlan.DomainPlan tpl = new MigrationPlan.DomainPlan("debian-12", "TemplateVM", null,
                 MigrationPlan.Status.MIGRATE, null, List.of(), List.of());
-        String line = Journal.JSON.writeValueAsString(
-                new Journal.Entry("run", "t", null, null, null, null, 7L, plan(List.of(tpl, work)), null, false, false, null));
+        String line = org.qubesstorage.migrate.json.Wire.line(WireFormat.line(
+                new Journal.Entry(JournalStep.RUN, "t", null, null, null, null, 7L, plan(List.of(tpl, work)), null, false, false, null)));
         assertThat(line).contains("\"template\":\"debian-12\"").doesNotContain("\"template\":true");
         // What the older builds wrote: the TemplateVM test as "template", no template name.
         String older = line.replace("\"template\":\"debian-12\"", "\"template\":false")
@@ -137,5 +137,22 @@ class JournalTest {
         assertThat(replayed.domains()).extracting(MigrationPlan.DomainPlan::isTemplateVm).containsExactly(true, false);
         assertThat(replayed.domains()).extracting(MigrationPlan.DomainPlan::status)
                 .containsOnly(MigrationPlan.Status.MIGRATE);
+    }
+
+    @Test
+    @DisplayName("a line naming a step or a plan value this build does not know is refused with its line number, not replayed as another")
+    void unknownValues() throws IOException {
+        String run = org.qubesstorage.migrate.json.Wire.line(WireFormat.line(
+                new Journal.Entry(JournalStep.RUN, "t", null, null, null, null, 7L, plan(), null, false, false, null)));
+        assertThat(run).contains("\"format\":\"R4\"");
+        Path p = dir.resolve("j");
+        Files.writeString(p, run + "\n{\"type\":\"vanished\"}\n");
+        assertThatThrownBy(() -> Journal.read(p)).isInstanceOf(ToolException.class)
+                .hasMessageContaining("line 2 records a step this build does not know (vanished)");
+        Files.writeString(p, run.replace("\"format\":\"R4\"", "\"format\":\"R5\"") + "\n");
+        assertThatThrownBy(() -> Journal.read(p)).isInstanceOf(ToolException.class)
+                .hasMessageContaining("line 1: unknown format R5 in the plan");
+        Files.writeString(p, run + " {}\n");
+        assertThatThrownBy(() -> Journal.read(p)).isInstanceOf(ToolException.class).hasMessageContaining("line 1 is damaged");
     }
 }

@@ -64,7 +64,7 @@ class LauncherIT {
 
         Result plan = launch("--qubes-xml", xml.toString(), "--pool", "target", "--all", "--dry-run", "--json");
         assertThat(plan.code).as(plan.err).isZero();
-        JsonNode doc = Journal.JSON.readTree(plan.out);
+        JsonNode doc = org.qubesstorage.migrate.json.Wire.tree(plan.out);
         assertThat(doc.path("plan").path("targetPool").asText()).isEqualTo("target");
 
         Result second = launch("--qubes-xml", xml.toString(), "--pool", "target", "--all", "--yes");
@@ -90,7 +90,7 @@ class LauncherIT {
             Result plan = launch("--qubes-xml", xml.toString(), "--pool", "target", "--all", "--dry-run", "--json");
             assertThat(plan.code).as(plan.err).isZero();
             assertThat(plan.err).contains("[aot]");
-            assertThat(Journal.JSON.readTree(plan.out).path("plan").path("targetPool").asText()).isEqualTo("target");
+            assertThat(org.qubesstorage.migrate.json.Wire.tree(plan.out).path("plan").path("targetPool").asText()).isEqualTo("target");
         } finally {
             for (Path p : planted) {
                 Files.deleteIfExists(p); // the next run that does work records a real one
@@ -115,7 +115,7 @@ class LauncherIT {
             Result plan = launch("--qubes-xml", xml.toString(), "--pool", "target", "--all", "--dry-run", "--json");
             assertThat(plan.code).as(plan.err).isZero();
             assertThat(plan.err).as("the planted file was not given to the JVM").doesNotContain("[aot]");
-            assertThat(Journal.JSON.readTree(plan.out).path("plan").path("targetPool").asText()).isEqualTo("target");
+            assertThat(org.qubesstorage.migrate.json.Wire.tree(plan.out).path("plan").path("targetPool").asText()).isEqualTo("target");
             boolean rebuilt = false;
             for (String jit : List.of("c1", "tiered")) {
                 Path cache = target.resolve("qvm-to-lvm-" + jit + ".aot");

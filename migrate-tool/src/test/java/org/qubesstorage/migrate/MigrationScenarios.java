@@ -170,7 +170,7 @@ abstract class MigrationScenarios {
         List<String> filesBefore = listing(xml.getParent());
         ToolRun r = ToolRun.inProcess(args(xml, "--all", "--dry-run", "--json"));
         assertThat(r.exitCode()).as(r.stderr()).isZero();
-        JsonNode plan = Journal.JSON.readTree(r.stdout()).get("plan");
+        JsonNode plan = org.qubesstorage.migrate.json.Wire.tree(r.stdout()).get("plan");
         assertThat(plan.get("format").asText()).isEqualTo("R4");
         assertThat(plan.get("domains")).hasSize(5);
         assertThat(plan.get("domains").get(0).get("name").asText()).isEqualTo("debian-12");
@@ -285,7 +285,7 @@ abstract class MigrationScenarios {
         if (!migratesLegacy()) {
             assertThat(dry.stderr()).contains("not checked", "the plan above is complete");
         }
-        JsonNode plan = Journal.JSON.readTree(dry.stdout()).get("plan");
+        JsonNode plan = org.qubesstorage.migrate.json.Wire.tree(dry.stdout()).get("plan");
         assertThat(plan.get("format").asText()).isEqualTo("LEGACY_R2_R3");
         assertThat(plan.get("domains").findValuesAsText("name")).contains("fedora-20-x64", "test-work", "test-standalonevm");
         assertThat(Files.readAllBytes(xml)).isEqualTo(original);

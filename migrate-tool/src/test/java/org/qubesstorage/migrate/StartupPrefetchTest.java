@@ -3,7 +3,10 @@ package org.qubesstorage.migrate;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.lang.reflect.RecordComponent;
+import java.nio.file.Path;
 import java.util.List;
+import org.qubesstorage.migrate.json.JournalLine;
+import org.qubesstorage.migrate.json.Wire;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -13,7 +16,7 @@ class StartupPrefetchTest {
     @DisplayName("binds the native calls and builds the journal's serializers without a failure")
     void preparesEverything() throws Exception {
         assertThat(StartupPrefetch.prepare()).isTrue();
-        String line = Journal.JSON.writeValueAsString(Journal.Entry.of("run").domain("work"));
+        String line = Wire.line(WireFormat.line(Journal.Entry.of(JournalStep.RUN).domain("work")));
         assertThat(line).contains("\"domain\":\"work\"");
     }
 
@@ -21,15 +24,16 @@ class StartupPrefetchTest {
     @DisplayName("warms the serializer of every property a journal line can have (none of the sample's is null)")
     void sampleSetsEveryProperty() throws Exception {
         Journal.Entry e = StartupPrefetch.sampleRunEntry();
-        assertNoNullComponent(e);
-        assertNoNullComponent(e.plan());
-        assertNoNullComponent(e.plan().domains().getFirst());
-        assertNoNullComponent(e.plan().domains().getFirst().volumes().getFirst());
-        assertNoNullComponent(e.plan().space());
-        assertNoNullComponent(e.result());
+        JournalLine wire = WireFormat.line(e);
+        assertNoNullComponent(wire);
+        assertNoNullComponent(wire.plan());
+        assertNoNullComponent(wire.plan().domains().getFirst());
+        assertNoNullComponent(wire.plan().domains().getFirst().volumes().getFirst());
+        assertNoNullComponent(wire.plan().space());
+        assertNoNullComponent(wire.result());
         // and it is a line the journal reads back as it was written
-        String line = Journal.JSON.writeValueAsString(e);
-        assertThat(Journal.JSON.readValue(line, Journal.Entry.class)).isEqualTo(e);
+        String line = Wire.line(wire);
+        assertThat(WireFormat.entry(Wire.read(line, JournalLine.class), Path.of("j"), 1)).isEqualTo(e);
     }
 
     private static void assertNoNullComponent(Record r) throws Exception {

@@ -1,10 +1,13 @@
 package org.qubesstorage.migrate;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -12,43 +15,43 @@ import picocli.CommandLine;
 @DisplayName("The command line")
 class ToolCommandLineTest {
     @Test
-    @DisplayName("hands every option of a migration to the tool, repeatable ones in order")
+    @DisplayName("hands every option of a migration to the request, repeatable ones in order")
     void everyOption() {
-        QvmToLvm tool = new QvmToLvm();
-        CommandLine cl = ToolCommandLine.create(tool);
+        CommandLine cl = ToolCommandLine.create(new QvmToLvm());
         cl.parseArgs("--qubes-xml", "/q/qubes.xml", "--qubes-dir", "/old", "--vg", "qb", "--thin-pool", "tp", "--pool-name", "p",
                 "--exclude", "x1", "--exclude=x2", "--running", "r", "--all", "--dry-run", "--json", "--remove-source",
                 "--fs-aware", "--yes", "--journal", "/j", "--plugins", "/plug", "work", "personal");
-        tool.copyOptions(cl.getCommandSpec());
-        assertThat(tool.qubesXml).isEqualTo(Path.of("/q/qubes.xml"));
-        assertThat(tool.qubesDir).isEqualTo(Path.of("/old"));
-        assertThat(tool.vg).isEqualTo("qb");
-        assertThat(tool.thinPool).isEqualTo("tp");
-        assertThat(tool.poolName).isEqualTo("p");
-        assertThat(tool.pool).isNull();
-        assertThat(tool.vms).containsExactly("work", "personal");
-        assertThat(tool.exclude).containsExactly("x1", "x2");
-        assertThat(tool.running).containsExactly("r");
-        assertThat(tool.all && tool.dryRun && tool.json && tool.removeSource && tool.fsAware && tool.yes).isTrue();
-        assertThat(tool.resume || tool.rollback).isFalse();
-        assertThat(tool.journalPath).isEqualTo(Path.of("/j"));
-        assertThat(tool.plugins).isEqualTo(Path.of("/plug"));
+        MigrationRequest request = QvmToLvm.request(cl.getCommandSpec());
+        assertThat(request.qubesXml()).isEqualTo(Path.of("/q/qubes.xml"));
+        assertThat(request.qubesDir()).contains(Path.of("/old"));
+        assertThat(request.running()).containsExactly("r");
+        assertThat(request.journalFile()).isEqualTo(Path.of("/j"));
+        assertThat(request.plugins()).contains(Path.of("/plug"));
+        assertThat(request.mode()).isEqualTo(new MigrationRequest.NewRun(
+                new MigrationRequest.NewThinPool("qb", "tp", Optional.of("p")), List.of("work", "personal"), true, List.of("x1", "x2"),
+                true, true, true));
+        assertThat(ToolCommandLine.flag(cl.getCommandSpec(), "--json") && ToolCommandLine.flag(cl.getCommandSpec(), "--yes")).isTrue();
+        cl.parseArgs("--pool", "target", "work");
+        assertThat(((MigrationRequest.NewRun) QvmToLvm.request(cl.getCommandSpec()).mode()).target())
+                .isEqualTo(new MigrationRequest.ExistingPool("target"));
     }
 
     @Test
-    @DisplayName("defaults: /var/lib/qubes/qubes.xml, no flags, empty lists")
+    @DisplayName("defaults: /var/lib/qubes/qubes.xml, the journal beside it, empty lists; --resume and --rollback take no target")
     void defaults() {
-        QvmToLvm tool = new QvmToLvm();
-        CommandLine cl = ToolCommandLine.create(tool);
+        CommandLine cl = ToolCommandLine.create(new QvmToLvm());
         cl.parseArgs("--resume");
-        tool.copyOptions(cl.getCommandSpec());
-        assertThat(tool.qubesXml).isEqualTo(Path.of("/var/lib/qubes/qubes.xml"));
-        assertThat(tool.resume).isTrue();
-        assertThat(tool.vms).isEmpty();
-        assertThat(tool.exclude).isEmpty();
-        assertThat(tool.running).isEmpty();
-        assertThat(tool.all || tool.dryRun || tool.yes).isFalse();
-        assertThat(tool.journalPath).isNull();
+        MigrationRequest request = QvmToLvm.request(cl.getCommandSpec());
+        assertThat(request.qubesXml()).isEqualTo(Path.of("/var/lib/qubes/qubes.xml"));
+        assertThat(request.journalFile()).isEqualTo(Path.of("/var/lib/qubes/qvm-to-lvm.journal"));
+        assertThat(request.qubesDir()).isEmpty();
+        assertThat(request.running()).isEmpty();
+        assertThat(request.mode()).isInstanceOf(MigrationRequest.ResumeRun.class);
+        cl.parseArgs("--rollback");
+        assertThat(QvmToLvm.request(cl.getCommandSpec()).mode()).isInstanceOf(MigrationRequest.RollbackRun.class);
+        cl.parseArgs("--rollback", "--pool", "p");
+        assertThatThrownBy(() -> QvmToLvm.request(cl.getCommandSpec())).isInstanceOf(ToolException.class)
+                .hasMessageContaining("take what to do from the journal");
     }
 
     @Test
