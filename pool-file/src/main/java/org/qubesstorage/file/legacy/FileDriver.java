@@ -2,6 +2,7 @@ package org.qubesstorage.file.legacy;
 
 import java.nio.file.Path;
 import java.util.List;
+import org.qubesstorage.linux.DeviceMapper;
 import org.qubesstorage.spi.DriverContext;
 import org.qubesstorage.spi.DriverParameter;
 import org.qubesstorage.spi.Pool;
@@ -38,6 +39,6 @@ public final class FileDriver implements PoolDriver {
 
     @Override
     public Pool create(PoolConfig config, DriverContext context) {
-        return new FilePool(config, new DeviceMapper(context.commands(), Path.of("/dev/mapper")));
+        return new FilePool(config, new DeviceMapper(context.commands(), Path.of("/dev/mapper"), FilePool.DM_NAMES));
     }
 }

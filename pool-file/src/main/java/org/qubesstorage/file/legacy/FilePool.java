@@ -5,7 +5,9 @@ import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.regex.Pattern;
 import org.qubesstorage.file.DirectoryPool;
+import org.qubesstorage.linux.DeviceMapper;
 import org.qubesstorage.spi.Capability;
 import org.qubesstorage.spi.PoolConfig;
 import org.qubesstorage.spi.StorageException;
@@ -16,6 +18,11 @@ import org.qubesstorage.spi.VolumeType;
 
 /** A {@code file} pool (upstream's {@code FilePool} in {@code qubes/storage/file.py}). */
 public final class FilePool extends DirectoryPool {
+    /**
+     * The device names this driver makes: from file identities ({@code <st_dev hex>:<inode>}),
+     * never from user input.
+     */
+    static final Pattern DM_NAMES = Pattern.compile("\\A(origin|snapshot)(-[0-9a-f]+:[0-9]+)+\\z");
     private final DeviceMapper dm;
     /** dm tables refer to each other; build and tear them down one at a time (upstream's _lock). */
     private final ReentrantLock dmLock = new ReentrantLock();

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.qubesstorage.file.ImageCopy;
+import org.qubesstorage.linux.DeviceMapper;
 import org.qubesstorage.linux.DurableFiles;
 import org.qubesstorage.linux.LoopDevices;
 import org.qubesstorage.linux.NativeFile;
@@ -44,6 +45,8 @@ import org.qubesstorage.spi.VolumeType;
  * </table>
  */
 final class FileVolume extends AbstractVolume {
+    /** dm-snapshot chunk size in 512-byte sectors (128 KiB), as upstream. */
+    static final int CHUNK_SECTORS = 256;
     private final FilePool pool;
     private final Path dir;
     private final String file;
@@ -178,7 +181,7 @@ final class FileVolume extends AbstractVolume {
             Stack built = new Stack(originName(), snapshotName(), List.of(imgLoop, cowLoop));
             try {
                 if (!pool.dm().exists(built.companion())) {
-                    pool.dm().create(built.companion(), DeviceMapper.snapshotTable(sectors, imgLoop, cowLoop));
+                    pool.dm().create(built.companion(), DeviceMapper.snapshotTable(sectors, imgLoop, cowLoop, CHUNK_SECTORS));
                 }
                 if (!pool.dm().exists(built.device())) {
                     pool.dm().create(built.device(), DeviceMapper.originTable(sectors, imgLoop));
@@ -209,10 +212,10 @@ final class FileVolume extends AbstractVolume {
             Path srcImgLoop = loopFor(src.image(), false);
             Path srcCowLoop = loopFor(src.cow(), false);
             if (!pool.dm().exists(src.snapshotName())) {
-                pool.dm().create(src.snapshotName(), DeviceMapper.snapshotTable(sectors, srcImgLoop, srcCowLoop));
+                pool.dm().create(src.snapshotName(), DeviceMapper.snapshotTable(sectors, srcImgLoop, srcCowLoop, CHUNK_SECTORS));
             }
             Path ownCowLoop = loopFor(cow(), false);
-            pool.dm().create(stackedName(), DeviceMapper.snapshotTable(sectors, pool.dm().device(src.snapshotName()), ownCowLoop));
+            pool.dm().create(stackedName(), DeviceMapper.snapshotTable(sectors, pool.dm().device(src.snapshotName()), ownCowLoop, CHUNK_SECTORS));
             stack = new Stack(stackedName(), src.snapshotName(), List.of(ownCowLoop, srcCowLoop, srcImgLoop));
         } finally {
             pool.dmLock().unlock();

@@ -13,6 +13,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.qubesstorage.facade.Locked;
+import org.qubesstorage.linux.DeviceMapper;
 import org.qubesstorage.spi.Capability;
 import org.qubesstorage.spi.DomainRef;
 import org.qubesstorage.spi.ErrorCode;
@@ -41,7 +42,7 @@ class FileDriverTest {
         mapper = Files.createDirectories(dir.resolve("mapper"));
         runner = new RecordingDeviceMapper(mapper);
         pool = new FilePool(new PoolConfig("file", "file", Map.of("dir_path", dir.resolve("qubes").toString())),
-                new DeviceMapper(runner, mapper));
+                new DeviceMapper(runner, mapper, FilePool.DM_NAMES));
         pool.setup();
     }
 
@@ -201,9 +202,9 @@ class FileDriverTest {
     @Test
     @DisplayName("device-mapper names are checked before they reach dmsetup")
     void names() {
-        assertThatThrownBy(() -> DeviceMapper.checkName("--help")).isInstanceOf(StorageException.class);
-        assertThatThrownBy(() -> DeviceMapper.checkName("origin-1:2 x")).isInstanceOf(StorageException.class);
-        assertThat(DeviceMapper.checkName("snapshot-fe01:12-fe01:13")).isEqualTo("snapshot-fe01:12-fe01:13");
+        assertThatThrownBy(() -> new DeviceMapper(runner, mapper, FilePool.DM_NAMES).checkName("--help")).isInstanceOf(StorageException.class);
+        assertThatThrownBy(() -> new DeviceMapper(runner, mapper, FilePool.DM_NAMES).checkName("origin-1:2 x")).isInstanceOf(StorageException.class);
+        assertThat(new DeviceMapper(runner, mapper, FilePool.DM_NAMES).checkName("snapshot-fe01:12-fe01:13")).isEqualTo("snapshot-fe01:12-fe01:13");
     }
 
     /** Writes a dm-snapshot header, and with {@code exception} one exception entry after it. */

@@ -1,4 +1,4 @@
-package org.qubesstorage.file.legacy;
+package org.qubesstorage.linux;
 
 import static java.util.Objects.requireNonNull;
 
@@ -8,51 +8,56 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
-import org.qubesstorage.linux.SysBlock;
 import org.qubesstorage.spi.Command;
 import org.qubesstorage.spi.CommandRunner;
 import org.qubesstorage.spi.StorageException;
 
 /**
- * The device-mapper stacking of upstream's {@code file} driver (its {@code create-snapshot} and
- * {@code destroy-snapshot} scripts), through {@code losetup} and {@code dmsetup} run without a shell.
- * Device names are generated from file identities ({@code <st_dev hex>:<inode>}), never from user
- * input, and are checked anyway; every positional name follows {@code --}.
+ * Loop devices and device-mapper tables for drivers that stack devices (the {@code file} driver's
+ * dm-snapshots as upstream's {@code create-snapshot} scripts make them, the {@code overlay}
+ * driver's layer chains), through {@code losetup} and {@code dmsetup} run without a shell. Each
+ * driver names its devices by a pattern of its own, generated from identities it controls and
+ * never from user input, and every name is checked against the pattern anyway; every positional
+ * name follows {@code --}.
  *
- * <p>All changes are serialised by one lock per pool: dm tables refer to each other (an AppVM's
- * snapshot sits on its template's), so they must be built and torn down in order.
+ * <p>Callers serialise changes (one lock per pool): tables refer to each other (a snapshot sits on
+ * its origin's device), so they must be built and torn down in order.
  */
-final class DeviceMapper {
-    private static final Pattern DM_NAME = Pattern.compile("\\A(origin|snapshot)(-[0-9a-f]+:[0-9]+)+\\z");
+public final class DeviceMapper {
     private static final Map<String, String> ENV = Map.of("LC_ALL", "C");
-    /** dm-snapshot chunk size in 512-byte sectors (128 KiB), as upstream. */
-    static final int CHUNK_SECTORS = 256;
 
     private final CommandRunner runner;
     private final Path mapperDir;
+    private final Pattern names;
 
-    DeviceMapper(CommandRunner runner, Path mapperDir) {
+    /**
+     * @param mapperDir where device nodes appear ({@code /dev/mapper})
+     * @param names     the only device names this driver makes (anchored with {@code \A...\z})
+     */
+    public DeviceMapper(CommandRunner runner, Path mapperDir, Pattern names) {
         this.runner = requireNonNull(runner, "runner");
         this.mapperDir = requireNonNull(mapperDir, "mapperDir");
+        this.names = requireNonNull(names, "names");
     }
 
-    static String checkName(String name) {
-        if (!DM_NAME.matcher(name).matches()) {
+    /** {@code name}, if it is one this driver makes; otherwise refused (nothing is run with it). */
+    public String checkName(String name) {
+        if (!names.matcher(name).matches()) {
             throw StorageException.invalidArgument("Refusing device-mapper name " + name);
         }
         return name;
     }
 
-    Path device(String name) {
+    public Path device(String name) {
         return mapperDir.resolve(checkName(name));
     }
 
-    boolean exists(String name) {
+    public boolean exists(String name) {
         return Files.exists(device(name));
     }
 
     /** Attaches {@code file} to a free loop device (never one already used for it) and returns it. */
-    Path attachLoop(Path file, boolean readOnly) {
+    public Path attachLoop(Path file, boolean readOnly) {
         List<String> argv = new ArrayList<>(List.of("losetup", "--find", "--nooverlap", "--show"));
         if (readOnly) {
             argv.add("--read-only");
@@ -66,19 +71,35 @@ final class DeviceMapper {
         return Path.of(out);
     }
 
-    /** The table of a persistent snapshot of {@code origin} keeping its exceptions in {@code cow}. */
-    static String snapshotTable(long sectors, Path origin, Path cow) {
-        return "0 " + sectors + " snapshot " + origin + " " + cow + " P " + CHUNK_SECTORS;
+    /**
+     * The table of a persistent snapshot of {@code origin} keeping its exceptions in {@code cow},
+     * in chunks of {@code chunkSectors} (a store made earlier keeps the chunk size in its header).
+     */
+    public static String snapshotTable(long sectors, Path origin, Path cow, int chunkSectors) {
+        return "0 " + sectors + " snapshot " + origin + " " + cow + " P " + chunkSectors;
     }
 
     /** The table of a snapshot origin: writes go to {@code origin}, old blocks to its snapshots first. */
-    static String originTable(long sectors, Path origin) {
+    public static String originTable(long sectors, Path origin) {
         return "0 " + sectors + " snapshot-origin " + origin;
     }
 
-    void create(String name, String table) {
-        runner.run(new Command(List.of("dmsetup", "create", "--table", table, "--", checkName(name)), ENV,
-                Command.DEFAULT_TIMEOUT)).requireSuccess("Creating device-mapper device " + name);
+    /** Creates device {@code name} with {@code table}, writable. */
+    public void create(String name, String table) {
+        create(name, table, false);
+    }
+
+    /**
+     * Creates device {@code name} with {@code table}; {@code readOnly}: a read-only table, whose
+     * devices (a snapshot's store among them) are opened read-only and never written.
+     */
+    public void create(String name, String table, boolean readOnly) {
+        List<String> argv = new ArrayList<>(List.of("dmsetup", "create"));
+        if (readOnly) {
+            argv.add("--readonly");
+        }
+        argv.addAll(List.of("--table", table, "--", checkName(name)));
+        runner.run(new Command(argv, ENV, Command.DEFAULT_TIMEOUT)).requireSuccess("Creating device-mapper device " + name);
         syncNode(name);
     }
 
@@ -93,7 +114,7 @@ final class DeviceMapper {
     }
 
     /** Replaces a device's table (after a resize) and makes it live. */
-    void reload(String name, String table) {
+    public void reload(String name, String table) {
         runner.run(new Command(List.of("dmsetup", "load", "--table", table, "--", checkName(name)), ENV,
                 Command.DEFAULT_TIMEOUT)).requireSuccess("Loading a new table into " + name);
         runner.run(new Command(List.of("dmsetup", "resume", "--", checkName(name)), ENV, Command.DEFAULT_TIMEOUT))
@@ -113,7 +134,7 @@ final class DeviceMapper {
      * remove fails with EBUSY then ({@code InVmLvmScenarios} holds a device open for a second as it
      * stops, which fails every time without the retry).
      */
-    void remove(String name) {
+    public void remove(String name) {
         if (exists(name)) {
             if (loaded(name)) {
                 runner.run(new Command(List.of("dmsetup", "remove", "--retry", "--", checkName(name)), ENV,
@@ -127,7 +148,7 @@ final class DeviceMapper {
     }
 
     /** Detaches {@code loop} unless a device-mapper device still sits on it (or it is gone already). */
-    void detachIfUnused(Path loop) {
+    public void detachIfUnused(Path loop) {
         if (!Files.exists(loop) || SysBlock.hasHolders(loop)) {
             return;
         }
