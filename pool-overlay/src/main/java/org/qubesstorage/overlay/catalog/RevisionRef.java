@@ -1,0 +1,37 @@
+package org.qubesstorage.overlay.catalog;
+
+import static java.util.Objects.requireNonNull;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+
+/** One committed revision of one volume of the pool: what a layer sits on. */
+public record RevisionRef(String vid, int revision) {
+    public RevisionRef {
+        requireNonNull(vid, "vid");
+        if (revision < 1) {
+            throw new IllegalArgumentException("revisions are numbered from 1, not " + revision);
+        }
+    }
+
+    /**
+     * A fixed 16-hex-digit id for this revision (the first 64 bits of the SHA-256 of
+     * {@code vid@revision}): the name of its level when a running chain stacks it, shared by every
+     * chain that sits on it.
+     */
+    public String levelId() {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest((vid + "@" + revision).getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return vid + "@" + revision;
+    }
+}
