@@ -3,6 +3,7 @@ package org.qubesstorage.overlay.catalog;
 import static java.util.Objects.requireNonNull;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -17,13 +18,15 @@ public record RevisionRef(String vid, int revision) {
     }
 
     /**
-     * A fixed 16-hex-digit id for this revision (the first 64 bits of the SHA-256 of
-     * {@code vid@revision}): the name of its level when a running chain stacks it, shared by every
-     * chain that sits on it.
+     * A fixed 16-hex-digit id for this revision of the pool at {@code pool} (the first 64 bits of
+     * the SHA-256 of the pool's directory and {@code vid@revision}): the name of its level when a
+     * running chain stacks it, shared by every chain that sits on it. Device names are global, so
+     * the pool is part of it: two pools may hold the same vid.
      */
-    public String levelId() {
+    public String levelId(Path pool) {
         try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest((vid + "@" + revision).getBytes(StandardCharsets.UTF_8));
+            byte[] d = MessageDigest.getInstance("SHA-256")
+                    .digest((pool.toAbsolutePath().normalize() + "\0" + vid + "@" + revision).getBytes(StandardCharsets.UTF_8));
             return HexFormat.of().formatHex(d, 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException("every JDK has SHA-256", e);

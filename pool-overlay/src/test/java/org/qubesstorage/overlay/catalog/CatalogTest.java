@@ -63,7 +63,9 @@ class CatalogTest {
                 .containsExactly(new RevisionRef(BRANCH, 1), new RevisionRef(TWIG, 1));
         assertThat(c.chain(new RevisionRef(TPL, 2)).layers()).extracting(Catalog.Chain.Level::ref).containsExactly(new RevisionRef(TPL, 2));
         assertThat(c.chain(new RevisionRef(TPL, 1)).layers()).isEmpty();
-        assertThat(new RevisionRef(TPL, 1).levelId()).matches("[0-9a-f]{16}").isNotEqualTo(new RevisionRef(TPL, 2).levelId());
+        RevisionRef r1 = new RevisionRef(TPL, 1);
+        assertThat(r1.levelId(pool)).matches("[0-9a-f]{16}").isEqualTo(r1.levelId(pool.resolve(".")))
+                .isNotEqualTo(new RevisionRef(TPL, 2).levelId(pool)).isNotEqualTo(r1.levelId(pool.resolve("other-pool")));
     }
 
     @Test
