@@ -5,7 +5,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import org.qubesstorage.file.ImageCopy;
+import org.qubesstorage.support.ImageCopy;
 import org.qubesstorage.spi.AbstractVolume;
 import org.qubesstorage.spi.BlockDevice;
 import org.qubesstorage.spi.Revision;

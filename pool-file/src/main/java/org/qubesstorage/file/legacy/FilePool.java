@@ -6,7 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
-import org.qubesstorage.file.DirectoryPool;
+import org.qubesstorage.support.DirectoryPool;
 import org.qubesstorage.linux.DeviceMapper;
 import org.qubesstorage.spi.Capability;
 import org.qubesstorage.spi.PoolConfig;

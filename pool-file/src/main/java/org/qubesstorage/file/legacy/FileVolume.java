@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.qubesstorage.file.ImageCopy;
+import org.qubesstorage.support.ImageCopy;
 import org.qubesstorage.linux.DeviceMapper;
 import org.qubesstorage.linux.DurableFiles;
 import org.qubesstorage.linux.LoopDevices;

@@ -6,7 +6,7 @@ import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.Set;
-import org.qubesstorage.file.DirectoryPool;
+import org.qubesstorage.support.DirectoryPool;
 import org.qubesstorage.linux.DurableFiles;
 import org.qubesstorage.linux.Reflink;
 import org.qubesstorage.spi.Capability;

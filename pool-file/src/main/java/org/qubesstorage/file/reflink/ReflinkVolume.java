@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
-import org.qubesstorage.file.ImageCopy;
+import org.qubesstorage.support.ImageCopy;
 import org.qubesstorage.file.ImageFiles;
 import org.qubesstorage.linux.DurableFiles;
 import org.qubesstorage.linux.LoopDevices;

@@ -48,6 +48,22 @@ public record VolumeDir(Path dir) {
         return dir.resolve("run.cow");
     }
 
+    /** The revision a running snapshot session sits on (its source's, recorded at start). */
+    public Path sessionParentFile() {
+        return dir.resolve("run.parent");
+    }
+
+    /** The revision {@link #sessionParentFile()} records, if a session is recorded. */
+    public Optional<RevisionRef> sessionParent() {
+        return Files.exists(sessionParentFile(), LinkOption.NOFOLLOW_LINKS) ? Optional.of(readParent(sessionParentFile()))
+                : Optional.empty();
+    }
+
+    /** Records, durably, the revision a snapshot session sits on. */
+    public void writeSessionParent(RevisionRef parent) {
+        writeParent(sessionParentFile(), parent);
+    }
+
     /** A temporary name beside the volume's files, for a file being written. */
     public Path temporary(String purpose) {
         return dir.resolve(purpose + ".tmp");

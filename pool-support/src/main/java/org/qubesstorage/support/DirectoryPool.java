@@ -1,4 +1,4 @@
-package org.qubesstorage.file;
+package org.qubesstorage.support;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package org.qubesstorage.file;
+package org.qubesstorage.support;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,0 +1,113 @@
+package org.qubesstorage.overlay;
+
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.qubesstorage.linux.DeviceMapper;
+import org.qubesstorage.overlay.catalog.Catalog;
+import org.qubesstorage.overlay.catalog.RevisionRef;
+import org.qubesstorage.overlay.catalog.VolumeDir;
+import org.qubesstorage.spi.Capability;
+import org.qubesstorage.spi.PoolConfig;
+import org.qubesstorage.spi.Volume;
+import org.qubesstorage.spi.VolumeConfig;
+import org.qubesstorage.spi.VolumeRules;
+import org.qubesstorage.spi.VolumeSpec;
+import org.qubesstorage.support.DirectoryPool;
+
+/**
+ * An {@code overlay} pool: one directory per volume ({@code <dir_path>/<vid>}), its revisions
+ * described by {@link Catalog}. Changes that involve more than one volume (a commit that prunes a
+ * revision another chain might sit on, a start that stacks a parent's level, a removal) run under
+ * the pool's lock, so the catalog they read is the one they change.
+ */
+public final class OverlayPool extends DirectoryPool {
+    private final DeviceMapper dm;
+    private final ReentrantLock lock = new ReentrantLock();
+
+    OverlayPool(PoolConfig config, DeviceMapper dm) {
+        super(config, 1);
+        this.dm = dm;
+    }
+
+    DeviceMapper dm() {
+        return dm;
+    }
+
+    /** Runs {@code action} under the pool's lock. */
+    <T> T locked(Supplier<T> action) {
+        lock.lock();
+        try {
+            return action.get();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    void locked(Runnable action) {
+        locked(() -> {
+            action.run();
+            return null;
+        });
+    }
+
+    /** The catalog as the disk has it now. */
+    Catalog catalog() {
+        return Catalog.scan(directory());
+    }
+
+    /**
+     * The revisions running chains sit on: the source revision each running snapshot session
+     * recorded. A running origin volume sits on its own current revision, which nothing prunes.
+     */
+    Set<RevisionRef> running() {
+        Set<RevisionRef> out = new HashSet<>();
+        for (Volume v : listVolumes()) {
+            if (v instanceof OverlayVolume o) {
+                o.sessionSource().ifPresent(out::add);
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public String driverName() {
+        return OverlayDriver.NAME;
+    }
+
+    @Override
+    public Map<String, String> config() {
+        return baseConfig(Map.of("dir_path", directory().toString()));
+    }
+
+    @Override
+    public Set<Capability> capabilities() {
+        return EnumSet.of(Capability.ORIGIN_VOLUMES, Capability.SNAPSHOT_VOLUMES, Capability.VOLATILE_VOLUMES,
+                Capability.REVISIONS, Capability.REVERT, Capability.REVERT_KEEPS_CURRENT, Capability.EXPORT_WHILE_RUNNING,
+                Capability.IMPORT_DATA, Capability.CHEAP_CLONE);
+    }
+
+    @Override
+    public void setup() {
+        createLayout();
+    }
+
+    @Override
+    public void destroy() {
+        // As the directory pools upstream: the directory and its volumes stay.
+    }
+
+    @Override
+    public Volume initVolume(VolumeSpec spec) {
+        VolumeRules.validate(this, spec);
+        String vid = vidFor(spec);
+        Path dir = volumeDirectory(vid).resolve(fileStem(vid));
+        int rtk = spec.revisionsToKeep().orElse(revisionsToKeep());
+        VolumeConfig config = VolumeRules.toConfig(this, spec, vid, rtk);
+        return register(new OverlayVolume(this, config, spec.source(), new VolumeDir(dir)));
+    }
+}
