@@ -34,5 +34,13 @@ public enum Capability {
     /** {@link Volume#importData(long)} and {@link Volume#importDataEnd(boolean)}. */
     IMPORT_DATA,
     /** A same-pool {@link Volume#importVolume(Volume)} copies no data (reflink, thin snapshot). */
-    CHEAP_CLONE
+    CHEAP_CLONE,
+    /**
+     * A same-pool {@link Volume#importVolume(Volume)} makes the volume a layer holding only its own
+     * changes over the source's committed revision (SPI 3). {@link Volume#layer()} describes it; the
+     * revision it sits on is kept, and listed {@linkplain Revision#pinned() pinned}, whatever
+     * {@code revisions_to_keep} says, until nothing sits on it; removing a volume others sit on
+     * fails with {@link ErrorCode#IN_USE}.
+     */
+    LAYERS
 }

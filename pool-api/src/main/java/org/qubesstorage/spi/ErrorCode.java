@@ -21,6 +21,8 @@ public enum ErrorCode {
     INVALID_CONFIGURATION(ErrorType.USER),
     /** The volume or pool is in use: running, exported, importing, or locked by someone else. */
     BUSY(ErrorType.USER),
+    /** Other volumes sit on this one's revisions ({@link Capability#LAYERS}): remove or move them first (SPI 3). */
+    IN_USE(ErrorType.USER),
     /** The volume was not cleanly stopped, so the operation would lose or confuse data. */
     DIRTY(ErrorType.USER),
     /** The backend (a command, a system call, the disk) failed. */

@@ -127,6 +127,15 @@ public interface Volume {
     boolean isOutdated();
 
     /**
+     * What this volume sits on, when it is a layer ({@link Capability#LAYERS}: a same-pool clone);
+     * empty for every other volume and from drivers without layers (SPI 3). Reads state only: no
+     * lock needed, and nothing changes on failure.
+     */
+    default Optional<Layer> layer() {
+        return Optional.empty();
+    }
+
+    /**
      * Changes the size. Growing keeps all data; shrinking (only with {@link Capability#SHRINK})
      * cuts the end off. A running volume's device follows the new size.
      */

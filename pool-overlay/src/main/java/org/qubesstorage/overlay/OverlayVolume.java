@@ -28,6 +28,7 @@ import org.qubesstorage.overlay.dm.ChainStack;
 import org.qubesstorage.spi.AbstractVolume;
 import org.qubesstorage.spi.BlockDevice;
 import org.qubesstorage.spi.ErrorCode;
+import org.qubesstorage.spi.Layer;
 import org.qubesstorage.spi.Revision;
 import org.qubesstorage.spi.StorageException;
 import org.qubesstorage.spi.Volume;
@@ -89,8 +90,8 @@ final class OverlayVolume extends AbstractVolume {
                         .filter(d -> !d.vid().equals(vid())).forEach(users::add);
             }
             if (!users.isEmpty()) {
-                throw StorageException.busy("Cannot remove " + vid() + ": " + users.stream().map(RevisionRef::toString).toList()
-                        + " sit on its revisions; remove or move them first");
+                throw new StorageException(ErrorCode.IN_USE, "Cannot remove " + vid() + ": "
+                        + users.stream().map(RevisionRef::toString).toList() + " sit on its revisions; remove or move them first");
             }
             tearDown(catalog);
             DurableFiles.delete(files.session());
@@ -213,7 +214,7 @@ final class OverlayVolume extends AbstractVolume {
             // A revision only this volume's own layer sits on is its base, not a state to show.
             boolean usedByOthers = catalog.dependents(ref(r), pool.running()).stream().anyMatch(d -> !d.vid().equals(vid()));
             if (recent || usedByOthers) {
-                out.add(new Revision(Integer.toString(r.number()), r.committed()));
+                out.add(new Revision(Integer.toString(r.number()), r.committed(), usedByOthers));
             }
         }
         return out;
@@ -368,6 +369,17 @@ final class OverlayVolume extends AbstractVolume {
     @Override
     public boolean isDirty() {
         return config().saveOnStop() && Files.exists(files.session());
+    }
+
+    /**
+     * The revision of another volume this one's committed state sits on: a same-pool clone's
+     * source. A volume's own first image under its commits is no parent of another volume.
+     */
+    @Override
+    public Optional<Layer> layer() {
+        Catalog catalog = pool.catalog();
+        return catalog.current(vid()).flatMap(StoredRevision::parent).filter(p -> !p.vid().equals(vid()))
+                .map(p -> new Layer(p.vid(), Integer.toString(p.revision()), catalog.behind(vid())));
     }
 
     /** A snapshot session started on a revision its source has committed over since. */

@@ -28,6 +28,7 @@ import org.qubesstorage.spi.BlockDevice;
 import org.qubesstorage.spi.Capability;
 import org.qubesstorage.spi.DomainRef;
 import org.qubesstorage.spi.ErrorCode;
+import org.qubesstorage.spi.Layer;
 import org.qubesstorage.spi.Pool;
 import org.qubesstorage.spi.Revision;
 import org.qubesstorage.spi.StorageException;
@@ -699,6 +700,75 @@ public abstract class PoolConformanceKit {
             });
             long grown = pool.usage().orElseThrow() - before;
             assertThat(grown).as("pool usage growth for a 32 MiB clone").isLessThan(8L << 20);
+        }
+    }
+
+    @Nested
+    @DisplayName("Layers (same-pool clones that hold only their own changes)")
+    class Layers {
+        /** An origin volume with committed data, and a same-pool clone of it. */
+        private Volume[] sourceAndClone(byte[] data) {
+            Volume src = origin(newDomain(true), "root");
+            commit(src, 0, data);
+            Volume clone = origin(newDomain(true), "root");
+            locked(clone, () -> {
+                clone.importVolume(src);
+                return null;
+            });
+            return new Volume[] {src, clone};
+        }
+
+        @Test
+        void are_not_reported_where_not_declared() {
+            assumeFalse(has(Capability.LAYERS), "the pool declares layers");
+            assumeTrue(has(Capability.ORIGIN_VOLUMES), "needs origin volumes");
+            Volume[] v = sourceAndClone(random(65536, 80));
+            assertThat(v[0].layer()).isEmpty();
+            assertThat(v[1].layer()).as("a clone where layers are not declared").isEmpty();
+            assertThat(v[0].revisions()).noneMatch(Revision::pinned);
+        }
+
+        @Test
+        void name_their_parent_revision_and_fall_behind_when_it_commits() {
+            assumeTrue(has(Capability.LAYERS), "the pool does not declare layers");
+            byte[] before = random(65536, 81);
+            Volume[] v = sourceAndClone(before);
+            Volume src = v[0];
+            Volume clone = v[1];
+            assertThat(src.layer()).as("a volume made by create is no layer").isEmpty();
+            Layer layer = clone.layer().orElseThrow(() -> new AssertionError("a same-pool clone is a layer"));
+            assertThat(layer.parentVid()).isEqualTo(src.vid());
+            assertThat(layer.behind()).isFalse();
+            locked(src, () -> {
+                src.setRevisionsToKeep(0);
+                return null;
+            });
+            byte[] after = random(65536, 82);
+            commit(src, 0, after);
+            Layer now = clone.layer().orElseThrow();
+            assertThat(now.behind()).as("behind once the parent committed").isTrue();
+            assertThat(now.parentRevision()).isEqualTo(layer.parentRevision());
+            assertThat(src.revisions()).as("the revision a layer sits on is kept although revisions_to_keep is 0")
+                    .filteredOn(r -> r.id().equals(layer.parentRevision())).singleElement()
+                    .extracting(Revision::pinned).isEqualTo(true);
+            assertThat(exported(clone, 0, before.length)).as("the clone keeps its view").isEqualTo(before);
+            assertThat(exported(src, 0, after.length)).isEqualTo(after);
+        }
+
+        @Test
+        void keep_their_parent_until_removed() {
+            assumeTrue(has(Capability.LAYERS), "the pool does not declare layers");
+            Volume[] v = sourceAndClone(random(65536, 83));
+            Volume src = v[0];
+            Volume clone = v[1];
+            assertThatThrownBy(() -> remove(src)).isInstanceOfSatisfying(StorageException.class, e -> {
+                assertThat(e.code()).isEqualTo(ErrorCode.IN_USE);
+                assertThat(e.getMessage()).as("names what sits on it").contains(clone.vid());
+            });
+            src.verify();
+            remove(clone);
+            assertThat(src.revisions()).noneMatch(Revision::pinned);
+            remove(src);
         }
     }
 

@@ -174,6 +174,20 @@ public final class QubesStorageCli {
         return out;
     }
 
+    /** The bytes a volume's committed state holds itself (a layer: only its own changes), or "-" where unknown. */
+    private static String held(Volume v) {
+        try {
+            return v.usage().isPresent() ? Long.toString(v.usage().getAsLong()) : "-";
+        } catch (StorageException e) {
+            return "-"; // no data yet, or unreadable: the listing goes on
+        }
+    }
+
+    /** For a layer: the revision it sits on, and whether its parent committed since. */
+    private static String sitsOn(Volume v) {
+        return v.layer().map(l -> l.parentVid() + "@" + l.parentRevision() + (l.behind() ? " (behind)" : "")).orElse("");
+    }
+
     private static int volumes(CommandSpec spec) {
         QubesXmlFile file = qubesXml(spec);
         QubesXml model = file.document().model();
@@ -186,14 +200,15 @@ public final class QubesStorageCli {
             return ExitStatus.OK;
         }
         StorageHost host = Bootstrap.load(file, registry(spec), HostDriverContext.system()).host(new RunningState(Path.of("/run/qubes")));
-        out.printf("%-24s %-9s %-14s %-40s %-9s %s%n", "DOMAIN", "VOLUME", "POOL", "VID", "TYPE", "SIZE");
+        out.printf("%-24s %-9s %-14s %-40s %-9s %12s %12s  %s%n", "DOMAIN", "VOLUME", "POOL", "VID", "TYPE", "SIZE", "HOLDS",
+                "SITS ON");
         int status = ExitStatus.OK;
         for (DomainEntry d : model.domains()) {
             try {
                 DomainStorage ds = host.domain(d.name());
                 for (Volume v : ds.volumes().values()) {
-                    out.printf("%-24s %-9s %-14s %-40s %-9s %d%n", d.name(), v.name(), v.pool().name(), v.vid(),
-                            v.type().name().toLowerCase(Locale.ROOT), v.config().size());
+                    out.printf("%-24s %-9s %-14s %-40s %-9s %12d %12s  %s%n", d.name(), v.name(), v.pool().name(), v.vid(),
+                            v.type().name().toLowerCase(Locale.ROOT), v.config().size(), held(v), sitsOn(v));
                 }
             } catch (StorageException e) {
                 spec.commandLine().getErr().println("qubes-storage: " + d.name() + ": " + e.getMessage());

@@ -35,11 +35,11 @@ class QubesStorageCliTest {
     }
 
     @Test
-    @DisplayName("drivers lists file-reflink and file with their parameters, required ones marked")
+    @DisplayName("drivers lists file-reflink, file and overlay with their parameters, required ones marked")
     void drivers() {
         Run r = run("drivers");
         assertThat(r.code()).isZero();
-        assertThat(r.out()).contains("file-reflink", "dir_path*", "setup_check", "file ", "[required]");
+        assertThat(r.out()).contains("file-reflink", "dir_path*", "setup_check", "file ", "[required]", "overlay");
     }
 
     @Test
@@ -60,6 +60,38 @@ class QubesStorageCliTest {
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("tpl", "vm-templates/tpl/root", "origin").contains("work", "appvms/work/root", "snapshot")
                 .as("unrecorded volumes come from the class defaults").contains("appvms/work/private", "vm-templates/tpl/volatile");
+    }
+
+    @Test
+    @DisplayName("volumes shows what each overlay volume holds, the revision a clone sits on, and when it is behind")
+    void overlayLayers() throws Exception {
+        Path data = Files.createDirectories(dir.resolve("overlay"));
+        Path xml = Files.writeString(dir.resolve("qubes.xml"), """
+                <qubes><pools><pool name="ov" dir_path="%s" driver="overlay"/></pools>
+                <properties><property name="default_pool">ov</property></properties>
+                <domains>
+                  <domain id="d1" class="TemplateVM"><properties><property name="name">debian</property></properties>
+                    <volume-config><volume name="root" pool="ov" vid="vm-templates/debian/root" size="1048576" rw="True" save_on_stop="True"/></volume-config></domain>
+                  <domain id="d2" class="TemplateVM"><properties><property name="name">debian-net</property></properties>
+                    <volume-config><volume name="root" pool="ov" vid="vm-templates/debian-net/root" size="1048576" rw="True" save_on_stop="True"/></volume-config></domain>
+                </domains></qubes>""".formatted(data));
+        // The template and its clone, made through the driver as qvm-create and qvm-clone would (no device-mapper needed).
+        var pool = new org.qubesstorage.overlay.OverlayDriver().create(new org.qubesstorage.spi.PoolConfig("ov", "overlay",
+                java.util.Map.of("dir_path", data.toString())), org.qubesstorage.host.HostDriverContext.system());
+        pool.setup();
+        var root = pool.initVolume(org.qubesstorage.spi.VolumeSpec.origin(new org.qubesstorage.spi.DomainRef("debian", true), "root", 1 << 20));
+        org.qubesstorage.facade.Locked.run(root, root::create);
+        var net = pool.initVolume(org.qubesstorage.spi.VolumeSpec.origin(new org.qubesstorage.spi.DomainRef("debian-net", true), "root", 1 << 20));
+        org.qubesstorage.facade.Locked.run(net, () -> net.importVolume(root));
+        Run fresh = run("volumes", "--qubes-xml", xml.toString());
+        assertThat(fresh.code()).as(fresh.err()).isZero();
+        assertThat(fresh.out()).contains("HOLDS", "SITS ON").containsPattern("vm-templates/debian-net/root .*vm-templates/debian/root@1\\n");
+        // the template takes new data (an import: a new revision without a start), so the clone is behind
+        org.qubesstorage.facade.Locked.run(root, () -> {
+            root.importData(1 << 20);
+            root.importDataEnd(true);
+        });
+        assertThat(run("volumes", "--qubes-xml", xml.toString()).out()).contains("vm-templates/debian/root@1 (behind)");
     }
 
     @Test

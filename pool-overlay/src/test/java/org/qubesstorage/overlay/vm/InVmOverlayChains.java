@@ -135,7 +135,7 @@ public class InVmOverlayChains {
         assertThat(catalog.behind(usb.vid())).isFalse();
         assertThat(root.revisions()).as("the revision the branch sits on stays, revisions_to_keep=0 or not").hasSize(1);
         assertThatThrownBy(() -> Locked.run(root, root::remove)).isInstanceOfSatisfying(StorageException.class, e -> {
-            assertThat(e.code()).isEqualTo(ErrorCode.BUSY);
+            assertThat(e.code()).isEqualTo(ErrorCode.IN_USE);
             assertThat(e.getMessage()).contains(net.vid());
         });
 
