@@ -3,7 +3,6 @@ package org.qubesstorage.overlay;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.HashSet;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -77,11 +76,6 @@ public final class OverlayPool extends DirectoryPool {
     @Override
     public String driverName() {
         return OverlayDriver.NAME;
-    }
-
-    @Override
-    public Map<String, String> config() {
-        return baseConfig(Map.of("dir_path", directory().toString()));
     }
 
     @Override

@@ -35,6 +35,7 @@ import org.qubesstorage.spi.Volume;
 import org.qubesstorage.spi.VolumeConfig;
 import org.qubesstorage.spi.VolumeType;
 import org.qubesstorage.support.ImageCopy;
+import org.qubesstorage.support.ImportChecks;
 
 /**
  * An {@code overlay} volume. Its committed states are revisions in its directory: a base image, or
@@ -278,15 +279,7 @@ final class OverlayVolume extends AbstractVolume {
     @Override
     public Path importData(long size) {
         assertLocked();
-        if (!config().saveOnStop()) {
-            throw unsupported("import_data into a volume without save_on_stop");
-        }
-        if (isDirty()) {
-            throw StorageException.dirty("Cannot import data to dirty volume " + vid() + ", stop the qube first");
-        }
-        if (size < 0) {
-            throw StorageException.invalidArgument("Import size must not be negative: " + size);
-        }
+        ImportChecks.beforeImportData(this, size);
         DurableFiles.createDirectories(files.dir());
         ImageCopy.createSparse(importing(), size);
         return importing();
@@ -319,11 +312,8 @@ final class OverlayVolume extends AbstractVolume {
     @Override
     public void importVolume(Volume src) {
         assertLocked();
-        if (!config().saveOnStop()) {
+        if (!ImportChecks.beforeImportVolume(this)) {
             return; // snapshot and volatile volumes carry no data of their own (as upstream)
-        }
-        if (isDirty()) {
-            throw StorageException.dirty("Cannot import to dirty volume " + vid() + " - start and stop a qube to cleanup");
         }
         DurableFiles.createDirectories(files.dir());
         if (src instanceof OverlayVolume o && o.pool == pool && o.current().isPresent()) {

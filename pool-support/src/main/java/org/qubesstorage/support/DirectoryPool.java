@@ -21,7 +21,7 @@ import org.qubesstorage.spi.Volume;
 import org.qubesstorage.spi.VolumeSpec;
 
 /**
- * What the directory-based pools ({@code file-reflink}, {@code file}) share: an absolute
+ * What the directory-based pools ({@code file-reflink}, {@code file}, {@code overlay}) share: an absolute
  * {@code dir_path}, upstream's vids {@code <appvms|vm-templates>/<vm>/<volume>} (refused if they
  * would leave the directory), the volumes this process initialised, and usage of the file system.
  */
@@ -144,6 +144,12 @@ public abstract class DirectoryPool extends AbstractPool {
             }
         }
         return Optional.ofNullable(bestName);
+    }
+
+    /** {@code name}, {@code dir_path}, {@code driver} and the two standard defaults. */
+    @Override
+    public Map<String, String> config() {
+        return baseConfig(Map.of("dir_path", dir.toString()));
     }
 
     @Override

@@ -2,7 +2,6 @@ package org.qubesstorage.file.legacy;
 
 import java.nio.file.Path;
 import java.util.EnumSet;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
@@ -58,11 +57,6 @@ public final class FilePool extends DirectoryPool {
     @Override
     public String driverName() {
         return FileDriver.NAME;
-    }
-
-    @Override
-    public Map<String, String> config() {
-        return baseConfig(Map.of("dir_path", directory().toString()));
     }
 
     @Override

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
-import java.util.Map;
 import java.util.Set;
 import org.qubesstorage.support.DirectoryPool;
 import org.qubesstorage.linux.DurableFiles;
@@ -40,11 +39,6 @@ public final class ReflinkPool extends DirectoryPool {
     @Override
     public String driverName() {
         return ReflinkDriver.NAME;
-    }
-
-    @Override
-    public Map<String, String> config() {
-        return baseConfig(Map.of("dir_path", directory().toString()));
     }
 
     /** Whether this pool's directory can reflink (probed once it exists). */

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
 import org.qubesstorage.support.ImageCopy;
+import org.qubesstorage.support.ImportChecks;
 import org.qubesstorage.file.ImageFiles;
 import org.qubesstorage.linux.DurableFiles;
 import org.qubesstorage.linux.LoopDevices;
@@ -329,15 +330,7 @@ final class ReflinkVolume extends AbstractVolume {
     @Override
     public Path importData(long size) {
         assertLocked();
-        if (!config().saveOnStop()) {
-            throw unsupported("import_data into a volume without save_on_stop");
-        }
-        if (isDirty()) {
-            throw StorageException.dirty("Cannot import data to dirty volume " + vid() + ", stop the qube first");
-        }
-        if (size < 0) {
-            throw StorageException.invalidArgument("Import size must not be negative: " + size);
-        }
+        ImportChecks.beforeImportData(this, size);
         DurableFiles.createDirectories(files.dir());
         ImageCopy.createSparse(files.importing(), size);
         return files.importing();
@@ -362,11 +355,8 @@ final class ReflinkVolume extends AbstractVolume {
     @Override
     public void importVolume(Volume src) {
         assertLocked();
-        if (!config().saveOnStop()) {
+        if (!ImportChecks.beforeImportVolume(this)) {
             return; // snapshot and volatile volumes carry no data of their own (as upstream)
-        }
-        if (isDirty()) {
-            throw StorageException.dirty("Cannot import to dirty volume " + vid() + " - start and stop a qube to cleanup");
         }
         Path exported = src.export();
         try {
