@@ -121,6 +121,20 @@ public final class DeviceMapper {
                 .requireSuccess("Resuming " + name);
     }
 
+    /**
+     * Whether the kernel has device {@code name}, with its node in step: made when missing, dropped
+     * when stale. A process killed between {@code dmsetup create} and {@code mknodes} leaves a
+     * device without a node; one killed between {@code remove} and {@code mknodes}, a node without
+     * a device (where no udev tidies {@code /dev/mapper}).
+     */
+    public boolean ensureNode(String name) {
+        boolean loaded = loaded(name);
+        if (loaded != exists(name)) {
+            syncNode(name);
+        }
+        return loaded;
+    }
+
     /** Whether the kernel has device {@code name} (not only a node in /dev/mapper). */
     private boolean loaded(String name) {
         return runner.run(new Command(List.of("dmsetup", "info", "--", checkName(name)), ENV, Command.DEFAULT_TIMEOUT))

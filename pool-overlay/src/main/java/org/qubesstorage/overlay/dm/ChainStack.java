@@ -70,7 +70,7 @@ public final class ChainStack {
         if (bytes % 512 != 0) {
             throw StorageException.invalidArgument("A volume's size is a whole number of sectors, not " + bytes + " bytes");
         }
-        if (dm.exists(runName)) {
+        if (dm.ensureNode(runName)) {
             throw StorageException.invalidArgument("The chain's run device " + runName + " exists already: stop it first");
         }
         long sectors = bytes / 512;
@@ -78,7 +78,7 @@ public final class ChainStack {
             Path below = dm.attachLoop(base, true);
             for (Level level : committed) {
                 String name = levelName(level);
-                if (!dm.exists(name)) {
+                if (!dm.ensureNode(name)) {
                     dm.create(name, DeviceMapper.snapshotTable(sectors, below, dm.attachLoop(level.store(), true),
                             geometry.chunkSectors()), true);
                 }
@@ -102,10 +102,12 @@ public final class ChainStack {
      * crash it removes what the run left.
      */
     public void tearDown(Path base, List<Level> committed, Path session) {
-        dm.remove(runName);
+        if (dm.ensureNode(runName)) {
+            dm.remove(runName);
+        }
         for (Level level : committed.reversed()) {
             String name = levelName(level);
-            if (dm.exists(name) && !SysBlock.hasHolders(dm.device(name))) {
+            if (dm.ensureNode(name) && !SysBlock.hasHolders(dm.device(name))) {
                 dm.remove(name);
             }
         }
@@ -117,9 +119,9 @@ public final class ChainStack {
         }
     }
 
-    /** The top device, if the run's level exists. */
+    /** The top device, if the run's level exists (its node made, if a killed start left it without one). */
     public Optional<Path> top() {
-        return dm.exists(runName) ? Optional.of(dm.device(runName)) : Optional.empty();
+        return dm.ensureNode(runName) ? Optional.of(dm.device(runName)) : Optional.empty();
     }
 
     private String levelName(Level level) {

@@ -1,0 +1,165 @@
+package org.qubesstorage.overlay.vm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Random;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.qubesstorage.facade.Locked;
+import org.qubesstorage.host.ExecCommandRunner;
+import org.qubesstorage.host.HostDriverContext;
+import org.qubesstorage.linux.LoopDevices;
+import org.qubesstorage.overlay.OverlayDriver;
+import org.qubesstorage.spi.Command;
+import org.qubesstorage.spi.CommandResult;
+import org.qubesstorage.spi.CommandRunner;
+import org.qubesstorage.spi.DomainRef;
+import org.qubesstorage.spi.Pool;
+import org.qubesstorage.spi.PoolConfig;
+import org.qubesstorage.spi.Volume;
+import org.qubesstorage.spi.VolumeSpec;
+
+/**
+ * Starts and stops of an {@code overlay} volume killed after each of their device-mapper and loop
+ * steps (a runner that refuses every command after the n-th, as a process killed there would
+ * leave things), then taken over by a new pool object, as after a restart (run inside the VM by
+ * {@link OverlayInVmIT}). Nothing committed or written is lost, and nothing is left stacked.
+ */
+@DisplayName("overlay starts and stops killed half-way (in the VM)")
+public class InVmOverlayCrashes {
+    private static final long MIB = 1 << 20;
+
+    @TempDir
+    Path tmp;
+
+    /** Runs the first {@code limit} losetup/dmsetup commands, then fails every one, like a process killed there. */
+    static final class KillingRunner implements CommandRunner {
+        private final CommandRunner real = new ExecCommandRunner();
+        private final int limit;
+        private int run;
+
+        KillingRunner(int limit) {
+            this.limit = limit;
+        }
+
+        @Override
+        public CommandResult run(Command command) {
+            if (++run > limit) {
+                throw new IllegalStateException("simulated kill before " + String.join(" ", command.argv()));
+            }
+            return real.run(command);
+        }
+    }
+
+    private Pool pool(Path dir, CommandRunner runner) {
+        Pool p = new OverlayDriver().create(new PoolConfig("crash", OverlayDriver.NAME, Map.of("dir_path", dir.toString())),
+                new HostDriverContext(runner, Clock.systemUTC(), tmp.resolve("run")));
+        p.setup();
+        return p;
+    }
+
+    private static byte[] data(long seed) {
+        byte[] b = new byte[(int) MIB];
+        new Random(seed).nextBytes(b);
+        return b;
+    }
+
+    private static void write(Volume v, byte[] d) throws Exception {
+        try (RandomAccessFile f = new RandomAccessFile(v.blockDevice().orElseThrow().path().toFile(), "rw")) {
+            f.write(d);
+            f.getFD().sync();
+        }
+    }
+
+    private static byte[] read(Path p) throws Exception {
+        byte[] b = new byte[(int) MIB];
+        try (RandomAccessFile f = new RandomAccessFile(p.toFile(), "r")) {
+            f.readFully(b);
+        }
+        return b;
+    }
+
+    /** A branch volume (a layer over a template) with one committed write, ready for the crash under test. */
+    private Volume[] branch(Path dir, String name) throws Exception {
+        Pool p = pool(dir, new ExecCommandRunner());
+        Volume tpl = p.initVolume(VolumeSpec.origin(new DomainRef(name + "-tpl", true), "root", 16 * MIB));
+        Locked.run(tpl, tpl::create);
+        Volume v = p.initVolume(VolumeSpec.origin(new DomainRef(name, true), "root", 16 * MIB));
+        Locked.run(v, () -> v.importVolume(tpl));
+        Locked.run(v, v::start);
+        write(v, data(1));
+        Locked.run(v, v::stop);
+        return new Volume[] {tpl, v};
+    }
+
+    private static Volume same(Pool p, Volume v) {
+        return p.initVolume(VolumeSpec.origin(new DomainRef(v.config().vid().split("/")[1], true), "root", 16 * MIB)
+                .withVid(v.vid()));
+    }
+
+    private static void assertNothingStacked(Path dir) throws Exception {
+        try (var files = Files.walk(dir)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                assertThat(LoopDevices.backedBy(f)).as("loop devices on %s", f).isEmpty();
+            }
+        }
+        assertThat(new ExecCommandRunner().run(Command.of("dmsetup", "ls")).stdout()).as("devices the kernel still has")
+                .doesNotContain("qov-");
+    }
+
+    @ParameterizedTest(name = "killed after {0} commands")
+    @ValueSource(ints = {1, 3, 5})
+    @DisplayName("a stop killed half-way loses nothing: the next start resumes the run, the next stop commits it")
+    void killedStop(int commands) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("stop-" + commands));
+        Volume v = branch(dir, "stop" + commands)[1];
+        Locked.run(v, v::start);
+        write(v, data(2));
+        Volume dying = same(pool(dir, new KillingRunner(commands)), v);
+        assertThatThrownBy(() -> Locked.run(dying, dying::stop)).hasMessageContaining("simulated kill");
+
+        Volume after = same(pool(dir, new ExecCommandRunner()), v);
+        assertThat(after.isDirty()).as("the run was not committed").isTrue();
+        Locked.run(after, after::start);
+        assertThat(read(after.blockDevice().orElseThrow().path())).as("the run's writes after the kill").isEqualTo(data(2));
+        Locked.run(after, after::stop);
+        assertThat(after.isDirty()).isFalse();
+        Path exported = after.export();
+        try {
+            assertThat(read(exported)).isEqualTo(data(2));
+        } finally {
+            after.exportEnd(exported);
+        }
+        assertNothingStacked(dir);
+    }
+
+    @ParameterizedTest(name = "killed after {0} commands")
+    @ValueSource(ints = {1, 3})
+    @DisplayName("a start killed half-way is started again or stopped cleanly, the committed data intact")
+    void killedStart(int commands) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("start-" + commands));
+        Volume v = branch(dir, "start" + commands)[1];
+        Volume dying = same(pool(dir, new KillingRunner(commands)), v);
+        assertThatThrownBy(() -> Locked.run(dying, dying::start)).hasMessageContaining("simulated kill");
+
+        Volume after = same(pool(dir, new ExecCommandRunner()), v);
+        Locked.run(after, after::start);
+        assertThat(read(after.blockDevice().orElseThrow().path())).isEqualTo(data(1));
+        Locked.run(after, after::stop);
+        Path exported = after.export();
+        try {
+            assertThat(read(exported)).isEqualTo(data(1));
+        } finally {
+            after.exportEnd(exported);
+        }
+        assertNothingStacked(dir);
+    }
+}
