@@ -1,9 +1,8 @@
 /**
- * The layered-template-chain driver ({@code overlay}). So far: its layer format
- * ({@link org.qubesstorage.overlay.cow}: the kernel's dm-snapshot exception store, read, written
- * and merged in Java), the device stack of a running chain ({@link org.qubesstorage.overlay.dm}),
- * both checked against the kernel in the test VM, and the catalog of revisions, parents and pins
- * ({@link org.qubesstorage.overlay.catalog}). The pool and volumes that put them together are not
- * written yet, and nothing registers the driver.
+ * The {@code overlay} driver: template chains whose branches store only their own changes. A
+ * pool ({@link org.qubesstorage.overlay.OverlayPool}) keeps each volume's revisions in its
+ * directory ({@link org.qubesstorage.overlay.catalog}); a layer is the kernel's dm-snapshot
+ * exception store, read, written and merged in Java ({@link org.qubesstorage.overlay.cow}); a run
+ * is a stack of snapshot targets ({@link org.qubesstorage.overlay.dm}).
  */
 package org.qubesstorage.overlay;
