@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.qubesstorage.facade.Locked;
 import org.qubesstorage.host.DriverRegistry;
 import org.qubesstorage.host.ExecCommandRunner;
 import org.qubesstorage.host.HostDriverContext;
@@ -40,6 +41,7 @@ public final class LayerBench {
     private final int runs;
     private final DriverRegistry drivers = DriverRegistry.load(LayerBench.class.getClassLoader(), Optional.empty());
     private final AtomicInteger commands = new AtomicInteger();
+    private final CommandRunner exec = new ExecCommandRunner();
     private int domains;
 
     private LayerBench(Path root, int runs) {
@@ -66,7 +68,7 @@ public final class LayerBench {
         attrs.put("dir_path", dir.toString());
         CommandRunner counting = c -> {
             commands.incrementAndGet();
-            return new ExecCommandRunner().run(c);
+            return exec.run(c);
         };
         Pool p = drivers.find(driver).orElseThrow(() -> new IllegalStateException("no driver " + driver))
                 .create(new PoolConfig(name, driver, attrs), new HostDriverContext(counting, Clock.systemUTC(), root.resolve("run")));
@@ -76,7 +78,7 @@ public final class LayerBench {
 
     private Volume origin(Pool p, long size) {
         Volume v = p.initVolume(VolumeSpec.origin(new DomainRef("bench" + domains++, true), "root", size));
-        locked(v, v::create);
+        Locked.run(v, v::create);
         return v;
     }
 
@@ -96,7 +98,7 @@ public final class LayerBench {
 
     private Volume clone(Pool p, Volume src) {
         Volume v = p.initVolume(VolumeSpec.origin(new DomainRef("bench" + domains++, true), "root", src.size()));
-        locked(v, () -> v.importVolume(src));
+        Locked.run(v, () -> v.importVolume(src));
         return v;
     }
 
@@ -119,7 +121,7 @@ public final class LayerBench {
                 times[i] = System.nanoTime() - t0;
                 sync();
                 bytes = du(p) - before;
-                locked(c, c::remove);
+                Locked.run(c, c::remove);
             }
             System.out.printf(Locale.ROOT, "| %s | %.1f ms | %s |%n", driver, median(times) / 1e6, mib(bytes));
         }
@@ -140,9 +142,9 @@ public final class LayerBench {
             long held = 0;
             for (int b = 0; b < 3; b++) {
                 Volume branch = clone(p, base);
-                locked(branch, branch::start);
+                Locked.run(branch, branch::start);
                 writeDevice(branch, (long) b * 64 * MIB, 50 * MIB, 10 + b);
-                locked(branch, branch::stop);
+                Locked.run(branch, branch::stop);
                 held = branch.usage().orElse(-1);
             }
             sync();
@@ -167,7 +169,7 @@ public final class LayerBench {
         } finally {
             top.exportEnd(exported);
         }
-        locked(top, top::start);
+        Locked.run(top, top::start);
         Path device = top.blockDevice().orElseThrow().path();
         long[] seqChain = new long[runs];
         long[] seqFlat = new long[runs];
@@ -179,7 +181,7 @@ public final class LayerBench {
             rndChain[i] = random(device, 512 * MIB, 2000, i);
             rndFlat[i] = random(flat, 512 * MIB, 2000, i);
         }
-        locked(top, top::stop);
+        Locked.run(top, top::stop);
         System.out.println("## Reads of a 512 MiB volume at the top of a three-level chain, against its flat image on the same disk"
                 + " (median of " + runs + ", page cache dropped before each)\n");
         System.out.println("| read | chain | flat image | chain throughput / flat |");
@@ -204,12 +206,12 @@ public final class LayerBench {
         Volume b2 = clone(ov, b1);
         commitWrite(b2, 8 * MIB, 4 * MIB, 31);
         Volume app = ov.initVolume(VolumeSpec.snapshot(new DomainRef("bench-app", false), "root", b2, true));
-        locked(app, app::create);
+        Locked.run(app, app::create);
         measureStartStop("overlay: an AppVM on a three-level chain", app);
         Pool file = pool("file", "startstop-file", Map.of());
         Volume tpl = withData(file, 256 * MIB, 64 * MIB, 5);
         Volume fileApp = file.initVolume(VolumeSpec.snapshot(new DomainRef("bench-file-app", false), "root", tpl, true));
-        locked(fileApp, fileApp::create);
+        Locked.run(fileApp, fileApp::create);
         measureStartStop("file: an AppVM on its template", fileApp);
         System.out.println();
     }
@@ -221,9 +223,9 @@ public final class LayerBench {
         for (int i = 0; i < runs; i++) {
             int before = commands.get();
             long t0 = System.nanoTime();
-            locked(v, v::start);
+            Locked.run(v, v::start);
             long t1 = System.nanoTime();
-            locked(v, v::stop);
+            Locked.run(v, v::stop);
             long t2 = System.nanoTime();
             starts[i] = t1 - t0;
             stops[i] = t2 - t1;
@@ -239,9 +241,9 @@ public final class LayerBench {
     }
 
     private void commitWrite(Volume v, long offset, long length, long seed) throws IOException {
-        locked(v, v::start);
+        Locked.run(v, v::start);
         writeDevice(v, offset, length, seed);
-        locked(v, v::stop);
+        Locked.run(v, v::stop);
     }
 
     private static void writeDevice(Volume v, long offset, long length, long seed) throws IOException {
@@ -320,14 +322,5 @@ public final class LayerBench {
 
     private static String mib(long bytes) {
         return String.format(Locale.ROOT, "%.1f MiB", bytes / (double) MIB);
-    }
-
-    private static void locked(Volume v, Runnable action) {
-        v.lock().lock();
-        try {
-            action.run();
-        } finally {
-            v.lock().unlock();
-        }
     }
 }

@@ -2,18 +2,15 @@ package org.qubesstorage.overlay;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.qubesstorage.linux.DurableFiles;
 import org.qubesstorage.overlay.catalog.Catalog;
@@ -85,9 +82,10 @@ final class OverlayVolume extends AbstractVolume {
         assertLocked();
         pool.locked(() -> {
             Catalog catalog = pool.catalog();
+            Set<RevisionRef> running = pool.running();
             List<RevisionRef> users = new ArrayList<>();
             for (StoredRevision r : catalog.revisions(vid())) {
-                catalog.dependents(new RevisionRef(vid(), r.number()), pool.running()).stream()
+                catalog.dependents(new RevisionRef(vid(), r.number()), running).stream()
                         .filter(d -> !d.vid().equals(vid())).forEach(users::add);
             }
             if (!users.isEmpty()) {
@@ -103,7 +101,7 @@ final class OverlayVolume extends AbstractVolume {
             }
             removeIncomplete();
             removeExports();
-            removeEmptyDirectory();
+            DurableFiles.deleteIfEmpty(files.dir());
         });
         pool.forget(vid());
     }
@@ -160,10 +158,9 @@ final class OverlayVolume extends AbstractVolume {
                 if (!Files.exists(files.session())) {
                     return;
                 }
-                Catalog catalog = pool.catalog();
-                tearDown(catalog);
+                tearDown(pool.catalog());
                 DurableFiles.fsyncFile(files.session());
-                commitSession(catalog);
+                commitSession();
             });
             case ORIGIN_SNAPSHOT -> throw unsupported("snap_on_start together with save_on_stop");
         }
@@ -173,7 +170,7 @@ final class OverlayVolume extends AbstractVolume {
      * The session becomes the next revision: over a base it is the layer as it is (renamed); over
      * a layer it is folded into that layer, which keeps its parent.
      */
-    private void commitSession(Catalog catalog) {
+    private void commitSession() {
         StoredRevision cur = requireCurrent();
         int next = cur.number() + 1;
         if (cur.parent().isEmpty()) {
@@ -206,6 +203,7 @@ final class OverlayVolume extends AbstractVolume {
     @Override
     public List<Revision> revisions() {
         Catalog catalog = pool.catalog();
+        Set<RevisionRef> running = pool.running();
         List<StoredRevision> revs = catalog.revisions(vid());
         List<Revision> out = new ArrayList<>();
         int keep = Math.max(config().revisionsToKeep(), 0);
@@ -213,7 +211,7 @@ final class OverlayVolume extends AbstractVolume {
             StoredRevision r = revs.get(i);
             boolean recent = i >= revs.size() - 1 - keep;
             // A revision only this volume's own layer sits on is its base, not a state to show.
-            boolean usedByOthers = catalog.dependents(ref(r), pool.running()).stream().anyMatch(d -> !d.vid().equals(vid()));
+            boolean usedByOthers = catalog.dependents(ref(r), running).stream().anyMatch(d -> !d.vid().equals(vid()));
             if (recent || usedByOthers) {
                 out.add(new Revision(Integer.toString(r.number()), r.committed(), usedByOthers));
             }
@@ -482,14 +480,9 @@ final class OverlayVolume extends AbstractVolume {
         return "qov-" + stackId() + "-run";
     }
 
-    /** 16 hex digits naming this volume's run among all pools' (device names are global). */
+    /** The id naming this volume's run among all pools' (device names are global). */
     private String stackId() {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256").digest(("run\0" + pool.directory() + "\0" + vid()).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        return ChainStack.id("run\0" + pool.directory() + "\0" + vid());
     }
 
     private void removeIncomplete() {
@@ -507,13 +500,4 @@ final class OverlayVolume extends AbstractVolume {
         }
     }
 
-    private void removeEmptyDirectory() {
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(files.dir())) {
-            if (!s.iterator().hasNext()) {
-                Files.deleteIfExists(files.dir());
-            }
-        } catch (IOException e) {
-            // gone already, or something else is in it: the directory stays
-        }
-    }
 }

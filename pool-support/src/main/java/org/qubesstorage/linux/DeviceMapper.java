@@ -128,7 +128,8 @@ public final class DeviceMapper {
      * a device (where no udev tidies {@code /dev/mapper}).
      */
     public boolean ensureNode(String name) {
-        boolean loaded = loaded(name);
+        // sysfs, not `dmsetup info`: this runs for every level at every start and stop
+        boolean loaded = SysBlock.deviceMapperLoaded(checkName(name));
         if (loaded != exists(name)) {
             syncNode(name);
         }

@@ -88,6 +88,26 @@ public final class DurableFiles {
         }
     }
 
+    /**
+     * Removes {@code directory} if it is empty, durably (its parent fsynced); a directory that is
+     * gone already or still holds something stays as it is.
+     */
+    public static void deleteIfEmpty(Path directory) {
+        try (java.nio.file.DirectoryStream<Path> s = Files.newDirectoryStream(directory)) {
+            if (s.iterator().hasNext()) {
+                return;
+            }
+        } catch (IOException e) {
+            return; // gone already, or unreadable: nothing to remove here
+        }
+        try {
+            Files.deleteIfExists(directory);
+            fsyncDirectory(directory.toAbsolutePath().getParent());
+        } catch (IOException e) {
+            // something landed in it meanwhile: it stays
+        }
+    }
+
     /** Creates {@code directory} and its parents, fsyncing each new entry's parent. */
     public static void createDirectories(Path directory) {
         Path abs = directory.toAbsolutePath();

@@ -27,6 +27,24 @@ public final class SysBlock {
         }
     }
 
+    /**
+     * Whether the kernel has a device-mapper device named {@code name}: its {@code dm/name} under
+     * {@code /sys/block}, read without starting {@code dmsetup}.
+     */
+    public static boolean deviceMapperLoaded(String name) {
+        try (var devices = Files.newDirectoryStream(Path.of("/sys/block"), "dm-*")) {
+            for (Path d : devices) {
+                Path n = d.resolve("dm/name");
+                if (Files.isReadable(n) && Files.readString(n).strip().equals(name)) {
+                    return true;
+                }
+            }
+        } catch (IOException e) {
+            return false; // no sysfs, or no device-mapper: nothing is loaded
+        }
+        return false;
+    }
+
     /** Whether another device (device-mapper, md) sits on the block device {@code node}. */
     public static boolean hasHolders(Path node) {
         Optional<String> devno = deviceNumber(node);

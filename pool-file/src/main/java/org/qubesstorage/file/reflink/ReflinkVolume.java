@@ -1,7 +1,6 @@
 package org.qubesstorage.file.reflink;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -93,7 +92,7 @@ final class ReflinkVolume extends AbstractVolume {
         for (ImageFiles.RevisionFile r : files.revisions()) {
             DurableFiles.delete(r.path());
         }
-        removeEmptyDirectory();
+        DurableFiles.deleteIfEmpty(files.dir());
         pool.forget(vid());
     }
 
@@ -239,18 +238,6 @@ final class ReflinkVolume extends AbstractVolume {
         DurableFiles.delete(files.importing());
     }
 
-    private void removeEmptyDirectory() {
-        try (DirectoryStream<Path> s = Files.newDirectoryStream(files.dir())) {
-            if (!s.iterator().hasNext()) {
-                Files.deleteIfExists(files.dir());
-                DurableFiles.fsyncDirectory(files.dir().getParent());
-            }
-        } catch (java.nio.file.NoSuchFileException e) {
-            // already gone
-        } catch (IOException e) {
-            // another volume's files remain; the directory stays
-        }
-    }
 
     @Override
     public boolean isDirty() {

@@ -2,11 +2,8 @@ package org.qubesstorage.overlay.catalog;
 
 import static java.util.Objects.requireNonNull;
 
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
+import org.qubesstorage.overlay.dm.ChainStack;
 
 /** One committed revision of one volume of the pool: what a layer sits on. */
 public record RevisionRef(String vid, int revision) {
@@ -24,13 +21,7 @@ public record RevisionRef(String vid, int revision) {
      * the pool is part of it: two pools may hold the same vid.
      */
     public String levelId(Path pool) {
-        try {
-            byte[] d = MessageDigest.getInstance("SHA-256")
-                    .digest((pool.toAbsolutePath().normalize() + "\0" + vid + "@" + revision).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(d, 0, 8);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
+        return ChainStack.id(pool.toAbsolutePath().normalize() + "\0" + vid + "@" + revision);
     }
 
     @Override

@@ -9,8 +9,10 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -71,27 +73,26 @@ public record VolumeDir(Path dir) {
 
     /** The committed revisions, oldest first. */
     public List<StoredRevision> revisions() {
-        TreeMap<Integer, String[]> found = new TreeMap<>();
+        // Revision number -> the suffixes its files have (img, cow, parent).
+        TreeMap<Integer, Set<String>> found = new TreeMap<>();
         for (Path p : list()) {
             Matcher m = REVISION.matcher(p.getFileName().toString());
             if (m.matches()) {
-                String[] kinds = found.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new String[3]);
-                switch (m.group(2)) {
-                    case "img" -> kinds[0] = "img";
-                    case "cow" -> kinds[1] = "cow";
-                    default -> kinds[2] = "parent";
-                }
+                found.computeIfAbsent(Integer.parseInt(m.group(1)), k -> new HashSet<>()).add(m.group(2));
             }
         }
         List<StoredRevision> out = new ArrayList<>();
         found.forEach((n, kinds) -> {
-            if (kinds[0] != null && (kinds[1] != null || kinds[2] != null)) {
+            boolean hasImage = kinds.contains("img");
+            boolean hasStore = kinds.contains("cow");
+            boolean hasParent = kinds.contains("parent");
+            if (hasImage && (hasStore || hasParent)) {
                 throw StorageException.invalidConfiguration("Revision " + n + " in " + dir + " is both a base image and a layer");
             }
-            if (kinds[0] != null) {
+            if (hasImage) {
                 out.add(new StoredRevision(n, image(n), Optional.empty(), modified(image(n))));
-            } else if (kinds[2] != null) {
-                if (kinds[1] == null) {
+            } else if (hasParent) {
+                if (!hasStore) {
                     throw StorageException.invalidConfiguration("Revision " + n + " in " + dir + " names its parent but has no store "
                             + store(n));
                 }

@@ -2,8 +2,12 @@ package org.qubesstorage.overlay.dm;
 
 import static java.util.Objects.requireNonNull;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -45,6 +49,20 @@ public final class ChainStack {
 
     private final DeviceMapper dm;
     private final String runName;
+
+    /**
+     * An id for a stack or a level: the first 64 bits of the SHA-256 of {@code key}, which names
+     * what it stands for (a pool's directory and a volume or a revision) so that names from two
+     * pools never meet.
+     */
+    public static String id(String key) {
+        try {
+            byte[] d = MessageDigest.getInstance("SHA-256").digest(key.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(d, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+    }
 
     /** @param stack the stack's id, 16 hex digits (the driver derives it from the volume) */
     public ChainStack(DeviceMapper dm, String stack) {
