@@ -2,6 +2,7 @@ package org.qubesstorage.overlay;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Objects;
 import org.qubesstorage.linux.DeviceMapper;
 import org.qubesstorage.overlay.dm.ChainStack;
 import org.qubesstorage.spi.DriverContext;
@@ -20,6 +21,17 @@ import org.qubesstorage.support.StandardParameters;
  */
 public final class OverlayDriver implements PoolDriver {
     public static final String NAME = "overlay";
+    private final CommitObserver observer;
+
+    /** The driver as {@code ServiceLoader} makes it. */
+    public OverlayDriver() {
+        this(CommitObserver.NONE);
+    }
+
+    /** A driver whose pools report each commit's steps to {@code observer}. */
+    public OverlayDriver(CommitObserver observer) {
+        this.observer = Objects.requireNonNull(observer, "observer");
+    }
 
     @Override
     public String name() {
@@ -41,6 +53,6 @@ public final class OverlayDriver implements PoolDriver {
 
     @Override
     public Pool create(PoolConfig config, DriverContext context) {
-        return new OverlayPool(config, new DeviceMapper(context.commands(), Path.of("/dev/mapper"), ChainStack.NAMES));
+        return new OverlayPool(config, new DeviceMapper(context.commands(), Path.of("/dev/mapper"), ChainStack.NAMES), observer);
     }
 }

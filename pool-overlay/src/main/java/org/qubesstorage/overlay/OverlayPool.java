@@ -26,11 +26,17 @@ import org.qubesstorage.support.DirectoryPool;
  */
 public final class OverlayPool extends DirectoryPool {
     private final DeviceMapper dm;
+    private final CommitObserver observer;
     private final ReentrantLock lock = new ReentrantLock();
 
-    OverlayPool(PoolConfig config, DeviceMapper dm) {
+    OverlayPool(PoolConfig config, DeviceMapper dm, CommitObserver observer) {
         super(config, 1);
         this.dm = dm;
+        this.observer = observer;
+    }
+
+    CommitObserver observer() {
+        return observer;
     }
 
     DeviceMapper dm() {

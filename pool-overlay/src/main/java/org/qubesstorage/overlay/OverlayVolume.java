@@ -20,7 +20,6 @@ import org.qubesstorage.overlay.catalog.VolumeDir;
 import org.qubesstorage.overlay.cow.CowGeometry;
 import org.qubesstorage.overlay.cow.CowStore;
 import org.qubesstorage.overlay.cow.LayerChain;
-import org.qubesstorage.overlay.cow.LayerMerge;
 import org.qubesstorage.overlay.dm.ChainStack;
 import org.qubesstorage.spi.AbstractVolume;
 import org.qubesstorage.spi.BlockDevice;
@@ -95,6 +94,7 @@ final class OverlayVolume extends AbstractVolume {
             tearDown(catalog);
             DurableFiles.delete(files.session());
             DurableFiles.delete(files.sessionParentFile());
+            files.setAsideSessions().forEach(n -> DurableFiles.delete(files.setAside(n)));
             DurableFiles.delete(volatileImage());
             for (StoredRevision r : catalog.revisions(vid())) {
                 files.remove(r.number());
@@ -114,6 +114,7 @@ final class OverlayVolume extends AbstractVolume {
         switch (type()) {
             case VOLATILE -> ImageCopy.createSparse(volatileImage(), config().size());
             case ORIGIN -> pool.locked(() -> {
+                SessionCommit.recover(files); // a killed commit's session is resumed
                 if (stack().top().isPresent()) {
                     return; // running already (or left running by a crash): its session goes on
                 }
@@ -155,39 +156,19 @@ final class OverlayVolume extends AbstractVolume {
                 DurableFiles.delete(files.sessionParentFile());
             });
             case ORIGIN -> pool.locked(() -> {
+                SessionCommit.recover(files); // a killed commit's session is committed again
                 if (!Files.exists(files.session())) {
                     return;
                 }
                 tearDown(pool.catalog());
                 DurableFiles.fsyncFile(files.session());
-                commitSession();
+                StoredRevision cur = requireCurrent();
+                SessionCommit.commit(files, cur, ref(cur), size(), step -> pool.observer().reached(vid(), step));
+                prune();
+                pool.observer().reached(vid(), CommitStep.PRUNED);
             });
             case ORIGIN_SNAPSHOT -> throw unsupported("snap_on_start together with save_on_stop");
         }
-    }
-
-    /**
-     * The session becomes the next revision: over a base it is the layer as it is (renamed); over
-     * a layer it is folded into that layer, which keeps its parent.
-     */
-    private void commitSession() {
-        StoredRevision cur = requireCurrent();
-        int next = cur.number() + 1;
-        if (cur.parent().isEmpty()) {
-            files.commitLayer(next, files.session(), ref(cur));
-        } else {
-            Path merged = files.temporary("commit");
-            DurableFiles.delete(merged);
-            try (CowStore layer = CowStore.open(cur.data(), false); CowStore session = CowStore.open(files.session(), false)) {
-                LayerMerge.merge(layer, session, merged, size());
-            } catch (RuntimeException e) {
-                DurableFiles.delete(merged);
-                throw e;
-            }
-            files.commitLayer(next, merged, cur.parent().get());
-            DurableFiles.delete(files.session());
-        }
-        prune();
     }
 
     /** Removes the revisions beyond {@code revisions_to_keep} that nothing sits on. */
@@ -356,7 +337,8 @@ final class OverlayVolume extends AbstractVolume {
 
     @Override
     public boolean isDirty() {
-        return config().saveOnStop() && Files.exists(files.session());
+        // A set-aside session is a commit a kill interrupted: the run is not committed yet.
+        return config().saveOnStop() && (Files.exists(files.session()) || SessionCommit.interrupted(files));
     }
 
     /**
@@ -454,7 +436,7 @@ final class OverlayVolume extends AbstractVolume {
     }
 
     private void build(Catalog.Chain chain) {
-        stack().build(chain.base(), levels(chain), files.session(), size(), GEOMETRY);
+        stack().build(chain.base(), levels(chain), files.session(), size(), GEOMETRY, files.temporary("table"));
     }
 
     /** Tears down this volume's run, whatever chain it was built on (found from what the disk records). */
@@ -468,8 +450,8 @@ final class OverlayVolume extends AbstractVolume {
         stack().tearDown(chain.base(), levels(chain), files.session());
     }
 
-    private List<ChainStack.Level> levels(Catalog.Chain chain) {
-        return chain.layers().stream().map(l -> new ChainStack.Level(l.ref().levelId(pool.directory()), l.store())).toList();
+    private static List<Path> levels(Catalog.Chain chain) {
+        return chain.layers().stream().map(Catalog.Chain.Level::store).toList();
     }
 
     private ChainStack stack() {

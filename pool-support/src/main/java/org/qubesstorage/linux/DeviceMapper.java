@@ -104,6 +104,21 @@ public final class DeviceMapper {
     }
 
     /**
+     * Creates device {@code name} with the table in {@code tableFile}: for tables too long for a
+     * command-line argument (the kernel limits one to 128 KiB, {@code MAX_ARG_STRLEN}), such as a
+     * {@code linear} map of many extents.
+     */
+    public void createFromFile(String name, Path tableFile, boolean readOnly) {
+        List<String> argv = new ArrayList<>(List.of("dmsetup", "create"));
+        if (readOnly) {
+            argv.add("--readonly");
+        }
+        argv.addAll(List.of("--", checkName(name), tableFile.toString()));
+        runner.run(new Command(argv, ENV, Command.DEFAULT_TIMEOUT)).requireSuccess("Creating device-mapper device " + name);
+        syncNode(name);
+    }
+
+    /**
      * Where no udev makes {@code /dev/mapper} nodes (a minimal system, the test VM), libdm may leave
      * them out; {@code dmsetup mknodes} adds a missing node or drops a stale one, and is harmless
      * where udev already did its job.

@@ -22,7 +22,8 @@ import org.qubesstorage.spi.StorageException;
 /**
  * One overlay volume's directory ({@code <dir_path>/<vid>}): its committed revisions
  * {@code r<N>.img} (a base) or {@code r<N>.cow} with {@code r<N>.parent} (a layer), a running
- * session {@code run.cow}, and {@code *.tmp} files an interrupted write left.
+ * session {@code run.cow}, a session being committed as revision N {@code r<N>.session}, and
+ * {@code *.tmp} (or {@code *~link}) files an interrupted write left.
  *
  * <p>A revision is committed when its last file lands: a base's image, a layer's parent file (its
  * store is renamed into place first). Every landing is a durable rename, so after a crash a
@@ -32,6 +33,7 @@ import org.qubesstorage.spi.StorageException;
  */
 public record VolumeDir(Path dir) {
     private static final Pattern REVISION = Pattern.compile("\\Ar([1-9][0-9]{0,8})\\.(img|cow|parent)\\z");
+    private static final Pattern SET_ASIDE = Pattern.compile("\\Ar([1-9][0-9]{0,8})\\.session\\z");
 
     public Path image(int n) {
         return dir.resolve("r" + n + ".img");
@@ -64,6 +66,24 @@ public record VolumeDir(Path dir) {
     /** Records, durably, the revision a snapshot session sits on. */
     public void writeSessionParent(RevisionRef parent) {
         writeParent(sessionParentFile(), parent);
+    }
+
+    /** The name of a session while it is committed as revision {@code n}. */
+    public Path setAside(int n) {
+        return dir.resolve("r" + n + ".session");
+    }
+
+    /** The revisions sessions were set aside for and not yet removed (an interrupted commit), in order. */
+    public List<Integer> setAsideSessions() {
+        List<Integer> out = new ArrayList<>();
+        for (Path p : list()) {
+            Matcher m = SET_ASIDE.matcher(p.getFileName().toString());
+            if (m.matches()) {
+                out.add(Integer.parseInt(m.group(1)));
+            }
+        }
+        out.sort(Comparator.naturalOrder());
+        return out;
     }
 
     /** A temporary name beside the volume's files, for a file being written. */
@@ -115,7 +135,7 @@ public record VolumeDir(Path dir) {
         for (Path p : list()) {
             String name = p.getFileName().toString();
             Matcher m = REVISION.matcher(name);
-            if (name.endsWith(".tmp")) {
+            if (name.endsWith(".tmp") || name.endsWith("~link")) {
                 out.add(p);
             } else if (m.matches() && m.group(2).equals("cow") && !Files.exists(parentFile(Integer.parseInt(m.group(1))))) {
                 out.add(p);
@@ -133,8 +153,29 @@ public record VolumeDir(Path dir) {
 
     /** Commits {@code store} (complete and durable) as layer revision {@code n} over {@code parent}. */
     public void commitLayer(int n, Path store, RevisionRef parent) {
+        placeStore(n, store, false);
+        commitParent(n, parent);
+    }
+
+    /**
+     * Puts {@code store} (complete and durable) in place as layer revision {@code n}'s store, renamed
+     * or, with {@code link}, hard-linked; the revision is not committed until {@link #commitParent}.
+     */
+    public void placeStore(int n, Path store, boolean link) {
         requireFree(n);
-        DurableFiles.rename(store, store(n));
+        if (link) {
+            DurableFiles.hardLink(store, store(n));
+        } else {
+            DurableFiles.rename(store, store(n));
+        }
+    }
+
+    /** Commits layer revision {@code n}, whose store is in place, over {@code parent}: its parent file lands. */
+    public void commitParent(int n, RevisionRef parent) {
+        if (!Files.exists(store(n), LinkOption.NOFOLLOW_LINKS) || Files.exists(parentFile(n), LinkOption.NOFOLLOW_LINKS)) {
+            throw StorageException.invalidConfiguration("Revision " + n + " in " + dir + " cannot be committed: its store is not"
+                    + " in place or it is committed already");
+        }
         writeParent(parentFile(n), parent);
     }
 

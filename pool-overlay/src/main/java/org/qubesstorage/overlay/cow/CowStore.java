@@ -138,6 +138,11 @@ public final class CowStore implements AutoCloseable {
         return exceptions.get(originChunk) >= 0;
     }
 
+    /** Where in this store (in chunks from its start) origin chunk {@code originChunk} is, or -1 if it holds none. */
+    public long storeChunk(long originChunk) {
+        return exceptions.get(originChunk);
+    }
+
     /** The origin chunks this layer holds, ascending. */
     public long[] heldChunks() {
         return exceptions.sortedKeys();

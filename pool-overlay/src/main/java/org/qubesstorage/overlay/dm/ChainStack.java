@@ -2,7 +2,9 @@ package org.qubesstorage.overlay.dm;
 
 import static java.util.Objects.requireNonNull;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -12,48 +14,39 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.qubesstorage.linux.DeviceMapper;
+import org.qubesstorage.linux.DurableFiles;
 import org.qubesstorage.linux.LoopDevices;
-import org.qubesstorage.linux.SysBlock;
+import org.qubesstorage.overlay.cow.ChainSegments;
 import org.qubesstorage.overlay.cow.CowGeometry;
+import org.qubesstorage.overlay.cow.CowStore;
 import org.qubesstorage.spi.StorageException;
 
 /**
- * Builds and tears down the device stack of one running chain: the base image on a read-only loop
- * device; over it, for each committed layer, a read-only {@code snapshot} whose store is that layer
- * (a committed layer is a revision other volumes may sit on: the kernel must never write it); on
- * top, a writable {@code snapshot} whose store is the run's session layer, which receives every
- * write. The top device is what the domain gets.
+ * Builds and tears down the device stack of one running chain. With committed layers under the
+ * run, a read-only {@code linear} device ({@code qov-<stack>-map}) maps the chain's committed view:
+ * each extent to the base image's or a layer store's loop device where it lies
+ * ({@link ChainSegments}); on it, a writable {@code snapshot} ({@code qov-<stack>-run}) whose store
+ * is the run's session layer receives every write. Without committed layers the snapshot sits on
+ * the base image's loop device. The top device is what the domain gets.
  *
- * <p>A committed layer's device is shared: the kernel lets one store back one snapshot only (a
- * second table naming the same store fails to resume with EINVAL), so two running branches of one
- * template use the template's level, named by the layer ({@code qov-<layer>}), and it goes away
- * with the last stack on it. A run's level is named by its stack ({@code qov-<stack>-run}). Loop
- * devices come from {@code losetup --nooverlap}, which shares a file's existing loop device. What a
- * crashed run left is found by these names. The caller holds the volume's lock and the pool's
- * stacking lock (tables refer to each other).
+ * <p>Committed files are attached read-only and never written, so any number of runs may map
+ * them at once (two running branches of one template); {@code losetup --nooverlap} shares a file's
+ * existing loop device. The map is computed when the stack is built: committed layers never
+ * change. What a crashed run left is found by the two names. The caller holds the volume's lock
+ * and the pool's stacking lock.
  */
 public final class ChainStack {
-    /** Every device this driver makes: {@code qov-}, 16 hex digits naming a layer or a stack, {@code -run} for a run's level. */
-    public static final Pattern NAMES = Pattern.compile("\\Aqov-[0-9a-f]{16}(-run)?\\z");
+    /** Every device this driver makes: {@code qov-}, 16 hex digits naming a stack, {@code -map} or {@code -run}. */
+    public static final Pattern NAMES = Pattern.compile("\\Aqov-[0-9a-f]{16}-(map|run)\\z");
     private static final Pattern ID = Pattern.compile("\\A[0-9a-f]{16}\\z");
 
-    /** A committed layer in a chain: its id (16 hex digits, fixed for the layer's life) and its store. */
-    public record Level(String id, Path store) {
-        public Level {
-            if (!ID.matcher(id).matches()) {
-                throw StorageException.invalidArgument("Refusing layer id " + id);
-            }
-            requireNonNull(store, "store");
-        }
-    }
-
     private final DeviceMapper dm;
+    private final String mapName;
     private final String runName;
 
     /**
-     * An id for a stack or a level: the first 64 bits of the SHA-256 of {@code key}, which names
-     * what it stands for (a pool's directory and a volume or a revision) so that names from two
-     * pools never meet.
+     * An id for a stack: the first 64 bits of the SHA-256 of {@code key}, which names what it
+     * stands for (a pool's directory and a volume) so that names from two pools never meet.
      */
     public static String id(String key) {
         try {
@@ -70,21 +63,23 @@ public final class ChainStack {
         if (!ID.matcher(stack).matches()) {
             throw StorageException.invalidArgument("Refusing device stack id " + stack);
         }
+        this.mapName = dm.checkName("qov-" + stack + "-map");
         this.runName = dm.checkName("qov-" + stack + "-run");
     }
 
     /**
-     * Builds the stack and returns the top device. Levels of committed layers that exist already
-     * (another running branch on them) are used as they are.
+     * Builds the stack and returns the top device.
      *
      * @param base      the bottom image
-     * @param committed the committed layers, bottom to top (none: a base volume run with a session)
+     * @param committed the committed layers' stores, bottom to top (none: a base volume run with a session)
      * @param session   the store that receives the run's writes
      * @param bytes     the volume's size (a multiple of 512)
      * @param geometry  the chunk size of every layer of the chain
+     * @param tableFile where the map's table is written for {@code dmsetup} (removed after), a
+     *                  name the caller's recovery removes
      * @throws StorageException when a step fails; what this call built is removed first
      */
-    public Path build(Path base, List<Level> committed, Path session, long bytes, CowGeometry geometry) {
+    public Path build(Path base, List<Path> committed, Path session, long bytes, CowGeometry geometry, Path tableFile) {
         if (bytes % 512 != 0) {
             throw StorageException.invalidArgument("A volume's size is a whole number of sectors, not " + bytes + " bytes");
         }
@@ -94,13 +89,21 @@ public final class ChainStack {
         long sectors = bytes / 512;
         try {
             Path below = dm.attachLoop(base, true);
-            for (Level level : committed) {
-                String name = levelName(level);
-                if (!dm.ensureNode(name)) {
-                    dm.create(name, DeviceMapper.snapshotTable(sectors, below, dm.attachLoop(level.store(), true),
-                            geometry.chunkSectors()), true);
+            if (!committed.isEmpty()) {
+                if (dm.ensureNode(mapName)) {
+                    dm.remove(mapName); // a start killed after the map: it is made again from the files
                 }
-                below = dm.device(name);
+                List<Path> devices = new ArrayList<>();
+                for (Path layer : committed) {
+                    devices.add(dm.attachLoop(layer, true));
+                }
+                writeTable(tableFile, mapTable(below, committed, devices, sectors, geometry));
+                try {
+                    dm.createFromFile(mapName, tableFile, true);
+                } finally {
+                    DurableFiles.delete(tableFile);
+                }
+                below = dm.device(mapName);
             }
             dm.create(runName, DeviceMapper.snapshotTable(sectors, below, dm.attachLoop(session, false), geometry.chunkSectors()));
             return dm.device(runName);
@@ -114,23 +117,48 @@ public final class ChainStack {
         }
     }
 
-    /**
-     * Removes the run's level, then each committed level from the top down that no other device
-     * sits on any more, then the loop devices of these files nothing uses. Idempotent: after a
-     * crash it removes what the run left.
-     */
-    public void tearDown(Path base, List<Level> committed, Path session) {
-        if (dm.ensureNode(runName)) {
-            dm.remove(runName);
+    /** The {@code linear} table of the committed view: one line per segment, in sectors. */
+    static String mapTable(Path baseDevice, List<Path> layers, List<Path> layerDevices, long sectors, CowGeometry geometry) {
+        List<CowStore> stores = new ArrayList<>();
+        try {
+            for (Path layer : layers) {
+                stores.add(CowStore.open(layer, false));
+            }
+            long cs = geometry.chunkSectors();
+            StringBuilder table = new StringBuilder();
+            for (ChainSegments.Segment s : ChainSegments.compose(geometry.originChunks(sectors * 512), stores)) {
+                long start = s.firstChunk() * cs;
+                long length = Math.min(s.chunks() * cs, sectors - start);
+                Path device = s.level() == ChainSegments.BASE ? baseDevice : layerDevices.get(s.level());
+                table.append(start).append(' ').append(length).append(" linear ").append(device).append(' ')
+                        .append(s.sourceChunk() * cs).append('\n');
+            }
+            return table.toString();
+        } finally {
+            stores.forEach(CowStore::close);
         }
-        for (Level level : committed.reversed()) {
-            String name = levelName(level);
-            if (dm.ensureNode(name) && !SysBlock.hasHolders(dm.device(name))) {
+    }
+
+    private static void writeTable(Path file, String table) {
+        try {
+            Files.writeString(file, table, StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw StorageException.backend("Cannot write the device table " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Removes the run's device, then the map, then the loop devices of these files nothing uses
+     * any more. Idempotent: after a crash it removes what the run left.
+     */
+    public void tearDown(Path base, List<Path> committed, Path session) {
+        for (String name : List.of(runName, mapName)) {
+            if (dm.ensureNode(name)) {
                 dm.remove(name);
             }
         }
         List<Path> files = new ArrayList<>(List.of(session));
-        committed.reversed().forEach(l -> files.add(l.store()));
+        files.addAll(committed.reversed());
         files.add(base);
         for (Path f : files) {
             LoopDevices.backedBy(f).forEach(dm::detachIfUnused);
@@ -140,9 +168,5 @@ public final class ChainStack {
     /** The top device, if the run's level exists (its node made, if a killed start left it without one). */
     public Optional<Path> top() {
         return dm.ensureNode(runName) ? Optional.of(dm.device(runName)) : Optional.empty();
-    }
-
-    private String levelName(Level level) {
-        return dm.checkName("qov-" + level.id());
     }
 }

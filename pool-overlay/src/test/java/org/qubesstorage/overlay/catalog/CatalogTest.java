@@ -53,7 +53,7 @@ class CatalogTest {
     }
 
     @Test
-    @DisplayName("a chain resolves from its top revision down to a base; each level is named by its revision")
+    @DisplayName("a chain resolves from its top revision down to a base; each level is the revision it holds")
     void chains() throws Exception {
         Catalog c = chainOfThree();
         assertThat(c.vids()).containsExactlyInAnyOrder(TPL, BRANCH, TWIG);
@@ -63,9 +63,6 @@ class CatalogTest {
                 .containsExactly(new RevisionRef(BRANCH, 1), new RevisionRef(TWIG, 1));
         assertThat(c.chain(new RevisionRef(TPL, 2)).layers()).extracting(Catalog.Chain.Level::ref).containsExactly(new RevisionRef(TPL, 2));
         assertThat(c.chain(new RevisionRef(TPL, 1)).layers()).isEmpty();
-        RevisionRef r1 = new RevisionRef(TPL, 1);
-        assertThat(r1.levelId(pool)).matches("[0-9a-f]{16}").isEqualTo(r1.levelId(pool.resolve(".")))
-                .isNotEqualTo(new RevisionRef(TPL, 2).levelId(pool)).isNotEqualTo(r1.levelId(pool.resolve("other-pool")));
     }
 
     @Test

@@ -58,18 +58,18 @@ public class InVmChainStack {
         return List.of(base, branch, twig);
     }
 
-    private ChainStack stack(String id, Path base, List<ChainStack.Level> committed, Path session) {
+    private ChainStack stack(String id, Path base, List<Path> committed, Path session) {
         ChainStack s = new ChainStack(dm, id);
         cleanups.add(() -> s.tearDown(base, committed, session));
         return s;
     }
 
-    private static List<ChainStack.Level> levels(List<Path> chain, int count) {
-        List<ChainStack.Level> levels = new ArrayList<>();
-        for (int i = 1; i <= count; i++) {
-            levels.add(new ChainStack.Level(String.format("%016x", 0xabc0L + i), chain.get(i)));
-        }
-        return levels;
+    private static List<Path> levels(List<Path> chain, int count) {
+        return chain.subList(1, 1 + count);
+    }
+
+    private Path table() {
+        return tmp.resolve("table.tmp");
     }
 
     @Test
@@ -82,7 +82,7 @@ public class InVmChainStack {
         String twigBefore = CowFiles.sha256(chain.get(2), java.nio.file.Files.size(chain.get(2)));
         List<Path> files = List.of(chain.get(0), chain.get(1), chain.get(2), session);
         ChainStack s = stack("00000000000000a1", chain.get(0), levels(chain, 2), session);
-        Path top = s.build(chain.get(0), levels(chain, 2), session, SIZE, G);
+        Path top = s.build(chain.get(0), levels(chain, 2), session, SIZE, G, table());
         assertThat(compose(chain.get(0), List.of(chain.get(1), chain.get(2)))).isEqualTo(CowFiles.sha256(top, SIZE));
         Path random = CowFiles.image(tmp.resolve("random"), 4 << 20, 5, List.of(new long[] {0, 4 << 20}));
         InVmLayerFormat.Sh.run("dd", "if=" + random, "of=" + top, "bs=1M", "count=4", "seek=7", "conv=fsync,notrunc", "status=none");
@@ -90,7 +90,8 @@ public class InVmChainStack {
         assertThat(s.top()).contains(top);
         s.tearDown(chain.get(0), levels(chain, 2), session);
         assertThat(s.top()).isEmpty();
-        assertThat(Path.of("/dev/mapper/qov-000000000000abc1")).as("the template's level").doesNotExist();
+        assertThat(Path.of("/dev/mapper/qov-00000000000000a1-map")).as("the committed view's map").doesNotExist();
+        assertThat(table()).as("the map's table file").doesNotExist();
         for (Path f : files) {
             assertThat(LoopDevices.backedBy(f)).as("loops of %s", f.getFileName()).isEmpty();
         }
@@ -110,10 +111,10 @@ public class InVmChainStack {
         CowStore.create(s2, G, SIZE).close();
         ChainStack one = stack("00000000000000b1", chain.get(0), levels(chain, 1), s1);
         ChainStack two = stack("00000000000000b2", chain.get(0), levels(chain, 1), s2);
-        Path top1 = one.build(chain.get(0), levels(chain, 1), s1, SIZE, G);
-        Path top2 = two.build(chain.get(0), levels(chain, 1), s2, SIZE, G);
+        Path top1 = one.build(chain.get(0), levels(chain, 1), s1, SIZE, G, table());
+        Path top2 = two.build(chain.get(0), levels(chain, 1), s2, SIZE, G, table());
         assertThat(LoopDevices.backedBy(chain.get(0))).hasSize(1);
-        assertThat(LoopDevices.backedBy(chain.get(1))).as("one device for the shared level").hasSize(1);
+        assertThat(LoopDevices.backedBy(chain.get(1))).as("one loop device for the shared layer").hasSize(1);
         String expected = compose(chain.get(0), List.of(chain.get(1)));
         assertThat(CowFiles.sha256(top1, SIZE)).isEqualTo(expected);
         one.tearDown(chain.get(0), levels(chain, 1), s1);
@@ -131,10 +132,10 @@ public class InVmChainStack {
         List<Path> chain = chain();
         Path session = tmp.resolve("session.cow");
         CowStore.create(session, G, SIZE).close();
-        new ChainStack(dm, "00000000000000c1").build(chain.get(0), levels(chain, 2), session, SIZE, G);
+        new ChainStack(dm, "00000000000000c1").build(chain.get(0), levels(chain, 2), session, SIZE, G, table());
         ChainStack afterCrash = stack("00000000000000c1", chain.get(0), levels(chain, 2), session);
         assertThat(afterCrash.top()).isPresent();
-        assertThatThrownBy(() -> afterCrash.build(chain.get(0), levels(chain, 2), session, SIZE, G))
+        assertThatThrownBy(() -> afterCrash.build(chain.get(0), levels(chain, 2), session, SIZE, G, table()))
                 .isInstanceOf(StorageException.class).hasMessageContaining("exists already");
         afterCrash.tearDown(chain.get(0), levels(chain, 2), session);
         assertThat(afterCrash.top()).isEmpty();
@@ -142,14 +143,37 @@ public class InVmChainStack {
 
         Path missing = tmp.resolve("no-such-session.cow");
         ChainStack failing = stack("00000000000000c2", chain.get(0), levels(chain, 1), missing);
-        assertThatThrownBy(() -> failing.build(chain.get(0), levels(chain, 1), missing, SIZE, G))
+        assertThatThrownBy(() -> failing.build(chain.get(0), levels(chain, 1), missing, SIZE, G, table()))
                 .isInstanceOf(StorageException.class);
         assertThat(failing.top()).isEmpty();
         assertThat(LoopDevices.backedBy(chain.get(0))).isEmpty();
         assertThat(LoopDevices.backedBy(chain.get(1))).isEmpty();
-        assertThat(Path.of("/dev/mapper/qov-000000000000abc1")).doesNotExist();
+        assertThat(Path.of("/dev/mapper/qov-00000000000000c2-map")).doesNotExist();
         assertThatThrownBy(() -> new ChainStack(dm, "x; rm -rf /")).isInstanceOf(StorageException.class);
-        assertThatThrownBy(() -> new ChainStack.Level("--help", missing)).isInstanceOf(StorageException.class);
+        assertThatThrownBy(() -> new ChainStack(dm, "--help")).isInstanceOf(StorageException.class);
+    }
+
+    @Test
+    @DisplayName("a layer scattered over more extents than a command-line argument can list (128 KiB) is mapped whole")
+    void aMapLongerThanAnArgument() throws Exception {
+        CowGeometry small = new CowGeometry(8); // 4 KiB chunks: 8,192 of them in 32 MiB
+        long size = 32L << 20;
+        Path base = CowFiles.image(tmp.resolve("wide-base.img"), size, 31, List.of());
+        Path layer = tmp.resolve("wide.cow");
+        try (CowStore l = CowStore.create(layer, small, size)) {
+            for (long c = 0; c < size / small.chunkBytes(); c += 2) {
+                l.write(c, CowFiles.chunk(small.chunkBytes(), 3, c));
+            }
+            l.commit();
+        }
+        Path session = tmp.resolve("wide-session.cow");
+        CowStore.create(session, small, size).close();
+        ChainStack s = stack("00000000000000d1", base, List.of(layer), session);
+        Path top = s.build(base, List.of(layer), session, size, small, table());
+        assertThat(CowFiles.sha256(top, size)).isEqualTo(CowFiles.composedSha256(base, List.of(layer), size, null));
+        String table = InVmLayerFormat.Sh.run("dmsetup", "table", "--", "qov-00000000000000d1-map");
+        assertThat(table.lines().count()).as("extents mapped").isEqualTo(size / small.chunkBytes());
+        assertThat(table.length()).isGreaterThan(128 << 10);
     }
 
     private static String compose(Path base, List<Path> layers) throws Exception {

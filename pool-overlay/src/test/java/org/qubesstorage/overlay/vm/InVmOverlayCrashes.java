@@ -12,11 +12,17 @@ import java.util.Random;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import java.util.stream.Stream;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.qubesstorage.facade.Locked;
 import org.qubesstorage.host.ExecCommandRunner;
 import org.qubesstorage.host.HostDriverContext;
 import org.qubesstorage.linux.LoopDevices;
+import org.qubesstorage.overlay.CommitObserver;
+import org.qubesstorage.overlay.CommitStep;
 import org.qubesstorage.overlay.OverlayDriver;
 import org.qubesstorage.spi.Command;
 import org.qubesstorage.spi.CommandResult;
@@ -30,7 +36,8 @@ import org.qubesstorage.spi.VolumeSpec;
 /**
  * Starts and stops of an {@code overlay} volume killed after each of their device-mapper and loop
  * steps (a runner that refuses every command after the n-th, as a process killed there would
- * leave things), then taken over by a new pool object, as after a restart (run inside the VM by
+ * leave things) and commits killed after each of their file steps (an observer that throws where
+ * the process would die), then taken over by a new pool object, as after a restart (run inside the VM by
  * {@link OverlayInVmIT}). Nothing committed or written is lost, and nothing is left stacked.
  */
 @DisplayName("overlay starts and stops killed half-way (in the VM)")
@@ -59,8 +66,19 @@ public class InVmOverlayCrashes {
         }
     }
 
+    /** What a process killed at a commit step leaves: no code after that step runs. */
+    static final class Killed extends Error {
+        Killed(CommitStep step) {
+            super("simulated kill after " + step);
+        }
+    }
+
     private Pool pool(Path dir, CommandRunner runner) {
-        Pool p = new OverlayDriver().create(new PoolConfig("crash", OverlayDriver.NAME, Map.of("dir_path", dir.toString())),
+        return pool(dir, runner, CommitObserver.NONE);
+    }
+
+    private Pool pool(Path dir, CommandRunner runner, CommitObserver observer) {
+        Pool p = new OverlayDriver(observer).create(new PoolConfig("crash", OverlayDriver.NAME, Map.of("dir_path", dir.toString())),
                 new HostDriverContext(runner, Clock.systemUTC(), tmp.resolve("run")));
         p.setup();
         return p;
@@ -139,6 +157,86 @@ public class InVmOverlayCrashes {
             after.exportEnd(exported);
         }
         assertNothingStacked(dir);
+    }
+
+    static Stream<Arguments> commitKills() {
+        return Stream.of(CommitStep.values()).flatMap(step -> Stream.of(Arguments.of("a template over its base image", step),
+                Arguments.of("a branch layer", step)));
+    }
+
+    /**
+     * Over a base the session becomes the layer as it is; over a layer it is folded into it: two
+     * different step sequences. The template's is recovered by a stop alone, the branch's by a start
+     * (which resumes the run) and a stop.
+     */
+    @ParameterizedTest(name = "{0}, killed after {1}")
+    @MethodSource("commitKills")
+    @DisplayName("a commit killed after each of its steps loses nothing: the run is committed after it or by the next stop")
+    void killedCommit(String kind, CommitStep step) throws Exception {
+        boolean template = kind.startsWith("a template");
+        Path dir = Files.createDirectories(tmp.resolve("commit-" + (template ? "tpl-" : "branch-") + step));
+        Volume[] made = branch(dir, (template ? "t" : "b") + step.ordinal());
+        Volume v = template ? made[0] : made[1];
+        Locked.run(v, v::start);
+        write(v, data(2));
+        Volume dying = same(pool(dir, new ExecCommandRunner(), (vid, reached) -> {
+            if (reached == step) {
+                throw new Killed(step);
+            }
+        }), v);
+        assertThatThrownBy(() -> Locked.run(dying, dying::stop)).isInstanceOf(Killed.class);
+
+        Volume after = same(pool(dir, new ExecCommandRunner()), v);
+        boolean committed = step.compareTo(CommitStep.COMMITTED) >= 0;
+        assertThat(after.isDirty()).as("dirty until the commit point").isEqualTo(!committed);
+        if (!template) {
+            Locked.run(after, after::start);
+            assertThat(read(after.blockDevice().orElseThrow().path())).as("the run's writes, resumed").isEqualTo(data(2));
+        }
+        Locked.run(after, after::stop);
+        assertThat(after.isDirty()).isFalse();
+        Path exported = after.export();
+        try {
+            assertThat(read(exported)).as("the committed data after the kill and a stop").isEqualTo(data(2));
+        } finally {
+            after.exportEnd(exported);
+        }
+        assertNoLeftovers(dir);
+        assertNothingStacked(dir);
+    }
+
+    @ParameterizedTest(name = "killed after {0}")
+    @EnumSource(value = CommitStep.class, names = {"SESSION_SET_ASIDE", "STORE_IN_PLACE"})
+    @DisplayName("a volume whose commit was killed is removed whole")
+    void removedAfterKilledCommit(CommitStep step) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("remove-" + step));
+        Volume[] made = branch(dir, "r" + step.ordinal());
+        Volume v = made[1];
+        Locked.run(v, v::start);
+        write(v, data(2));
+        Volume dying = same(pool(dir, new ExecCommandRunner(), (vid, reached) -> {
+            if (reached == step) {
+                throw new Killed(step);
+            }
+        }), v);
+        assertThatThrownBy(() -> Locked.run(dying, dying::stop)).isInstanceOf(Killed.class);
+        Pool p = pool(dir, new ExecCommandRunner());
+        Volume after = same(p, v);
+        Locked.run(after, after::remove);
+        try (var files = Files.walk(dir)) {
+            assertThat(files.filter(f -> f.toString().contains("/r" + step.ordinal() + "/")).toList())
+                    .as("files of the removed volume").isEmpty();
+        }
+        assertNoLeftovers(dir);
+        assertNothingStacked(dir);
+    }
+
+    /** Only committed revisions' files: no session, set-aside session, temporary or link file. */
+    private static void assertNoLeftovers(Path dir) throws Exception {
+        try (var files = Files.walk(dir)) {
+            assertThat(files.filter(Files::isRegularFile).map(f -> f.getFileName().toString())
+                    .filter(n -> !n.matches("r[0-9]+\\.(img|cow|parent)")).toList()).as("files besides committed revisions").isEmpty();
+        }
     }
 
     @ParameterizedTest(name = "killed after {0} commands")
