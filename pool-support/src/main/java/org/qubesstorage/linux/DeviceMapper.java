@@ -58,9 +58,21 @@ public final class DeviceMapper {
 
     /** Attaches {@code file} to a free loop device (never one already used for it) and returns it. */
     public Path attachLoop(Path file, boolean readOnly) {
+        return attachLoop(file, readOnly, false);
+    }
+
+    /**
+     * {@link #attachLoop(Path, boolean)}, with {@code directIo}: the loop device reads and writes
+     * the file with {@code O_DIRECT}, so its blocks are not cached twice (once for the device, once
+     * for the file); the kernel falls back to buffered I/O where the file system cannot.
+     */
+    public Path attachLoop(Path file, boolean readOnly, boolean directIo) {
         List<String> argv = new ArrayList<>(List.of("losetup", "--find", "--nooverlap", "--show"));
         if (readOnly) {
             argv.add("--read-only");
+        }
+        if (directIo) {
+            argv.add("--direct-io=on");
         }
         argv.add("--");
         argv.add(file.toString());

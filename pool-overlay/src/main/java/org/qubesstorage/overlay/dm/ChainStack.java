@@ -88,14 +88,14 @@ public final class ChainStack {
         }
         long sectors = bytes / 512;
         try {
-            Path below = dm.attachLoop(base, true);
+            Path below = dm.attachLoop(base, true, true);
             if (!committed.isEmpty()) {
                 if (dm.ensureNode(mapName)) {
                     dm.remove(mapName); // a start killed after the map: it is made again from the files
                 }
                 List<Path> devices = new ArrayList<>();
                 for (Path layer : committed) {
-                    devices.add(dm.attachLoop(layer, true));
+                    devices.add(dm.attachLoop(layer, true, true));
                 }
                 writeTable(tableFile, mapTable(below, committed, devices, sectors, geometry));
                 try {
@@ -105,7 +105,7 @@ public final class ChainStack {
                 }
                 below = dm.device(mapName);
             }
-            dm.create(runName, DeviceMapper.snapshotTable(sectors, below, dm.attachLoop(session, false), geometry.chunkSectors()));
+            dm.create(runName, DeviceMapper.snapshotTable(sectors, below, dm.attachLoop(session, false, true), geometry.chunkSectors()));
             return dm.device(runName);
         } catch (RuntimeException e) {
             try {
