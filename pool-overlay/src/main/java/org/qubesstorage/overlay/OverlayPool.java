@@ -88,7 +88,7 @@ public final class OverlayPool extends DirectoryPool {
     public Set<Capability> capabilities() {
         return EnumSet.of(Capability.ORIGIN_VOLUMES, Capability.SNAPSHOT_VOLUMES, Capability.VOLATILE_VOLUMES,
                 Capability.REVISIONS, Capability.REVERT, Capability.REVERT_KEEPS_CURRENT, Capability.EXPORT_WHILE_RUNNING,
-                Capability.IMPORT_DATA, Capability.CHEAP_CLONE, Capability.LAYERS);
+                Capability.IMPORT_DATA, Capability.CHEAP_CLONE, Capability.LAYERS, Capability.GROW);
     }
 
     @Override

@@ -13,6 +13,7 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.qubesstorage.linux.DurableFiles;
+import org.qubesstorage.linux.NativeFile;
 import org.qubesstorage.overlay.catalog.Catalog;
 import org.qubesstorage.overlay.catalog.RevisionRef;
 import org.qubesstorage.overlay.catalog.StoredRevision;
@@ -223,12 +224,21 @@ final class OverlayVolume extends AbstractVolume {
             throw unsupported("export of a volume without save_on_stop");
         }
         StoredRevision cur = requireCurrent();
-        if (cur.parent().isEmpty()) {
-            return cur.data(); // committed revisions are never written again
-        }
-        Catalog.Chain chain = pool.catalog().chain(ref(cur));
         // Not a .tmp name: a start removes those, and an export may be read while the volume runs.
         Path flat = files.dir().resolve("export-" + Long.toHexString(ThreadLocalRandom.current().nextLong()) + ".img");
+        if (cur.parent().isEmpty()) {
+            if (ImageCopy.size(cur.data()) >= size()) {
+                return cur.data(); // committed revisions are never written again
+            }
+            try {
+                ImageCopy.copy(cur.data(), flat, OptionalLong.of(size()), false); // grown since: zeros past the base
+                return flat;
+            } catch (RuntimeException e) {
+                DurableFiles.delete(flat);
+                throw e;
+            }
+        }
+        Catalog.Chain chain = pool.catalog().chain(ref(cur));
         List<CowStore> stores = new ArrayList<>();
         try (FileChannel base = FileChannel.open(chain.base(), StandardOpenOption.READ)) {
             for (Catalog.Chain.Level l : chain.layers()) {
@@ -323,14 +333,46 @@ final class OverlayVolume extends AbstractVolume {
         updateConfig(config().withSize(src.size()));
     }
 
-    /** Not supported yet (no GROW or SHRINK declared); a read-only volume is refused first, as upstream. */
+    /**
+     * Grows the volume: committed files are never rewritten, so a stopped volume only records the
+     * new size (its chain reads zeros past what its base and layers hold), and a running one gets
+     * its session's room and its devices grown in place. Shrinking is refused: revisions and the
+     * layers of other volumes keep the old extent. A read-only volume is refused first, as upstream.
+     */
     @Override
     public void resize(long newSize) {
         assertLocked();
         if (!config().rw()) {
             throw StorageException.invalidArgument("Can not resize readonly volume " + vid());
         }
-        throw unsupported("resize");
+        if (newSize <= 0 || newSize % 512 != 0) {
+            throw StorageException.invalidArgument("Size of " + vid() + " must be a positive multiple of 512, not " + newSize);
+        }
+        if (newSize < size()) {
+            throw StorageException.notSupported(OverlayDriver.NAME, "shrinking " + vid() + " from " + size() + " to " + newSize
+                    + " bytes (its revisions, and layers of other volumes, keep the old extent)");
+        }
+        if (newSize == size()) {
+            return;
+        }
+        switch (type()) {
+            case VOLATILE -> {
+                if (Files.exists(volatileImage())) {
+                    try (NativeFile f = NativeFile.openReadWrite(volatileImage())) {
+                        f.truncate(newSize); // a running volatile volume: its file is the domain's disk
+                        f.fsync();
+                    }
+                }
+            }
+            case ORIGIN -> pool.locked(() -> {
+                if (stack().top().isPresent()) {
+                    Catalog.Chain chain = pool.catalog().chain(ref(requireCurrent()));
+                    stack().grow(chain.base(), levels(chain), files.session(), newSize, GEOMETRY, files.temporary("table"));
+                }
+            });
+            case SNAPSHOT, ORIGIN_SNAPSHOT -> throw unsupported("resize of a snap_on_start volume (it has its source's size)");
+        }
+        updateConfig(config().withSize(newSize));
     }
 
     // ---- state -----------------------------------------------------------------------------------

@@ -58,21 +58,9 @@ public final class DeviceMapper {
 
     /** Attaches {@code file} to a free loop device (never one already used for it) and returns it. */
     public Path attachLoop(Path file, boolean readOnly) {
-        return attachLoop(file, readOnly, false);
-    }
-
-    /**
-     * {@link #attachLoop(Path, boolean)}, with {@code directIo}: the loop device reads and writes
-     * the file with {@code O_DIRECT}, so its blocks are not cached twice (once for the device, once
-     * for the file); the kernel falls back to buffered I/O where the file system cannot.
-     */
-    public Path attachLoop(Path file, boolean readOnly, boolean directIo) {
         List<String> argv = new ArrayList<>(List.of("losetup", "--find", "--nooverlap", "--show"));
         if (readOnly) {
             argv.add("--read-only");
-        }
-        if (directIo) {
-            argv.add("--direct-io=on");
         }
         argv.add("--");
         argv.add(file.toString());
@@ -138,6 +126,14 @@ public final class DeviceMapper {
     private void syncNode(String name) {
         runner.run(new Command(List.of("dmsetup", "mknodes", "--", checkName(name)), ENV, Command.DEFAULT_TIMEOUT))
                 .requireSuccess("Creating the device node of " + name);
+    }
+
+    /** {@link #reload(String, String)} with the table in {@code tableFile} (see {@link #createFromFile}). */
+    public void reloadFromFile(String name, Path tableFile) {
+        runner.run(new Command(List.of("dmsetup", "load", "--", checkName(name), tableFile.toString()), ENV,
+                Command.DEFAULT_TIMEOUT)).requireSuccess("Loading a new table into " + name);
+        runner.run(new Command(List.of("dmsetup", "resume", "--", checkName(name)), ENV, Command.DEFAULT_TIMEOUT))
+                .requireSuccess("Resuming " + name);
     }
 
     /** Replaces a device's table (after a resize) and makes it live. */

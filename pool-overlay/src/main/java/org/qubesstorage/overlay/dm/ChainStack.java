@@ -3,6 +3,7 @@ package org.qubesstorage.overlay.dm;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,24 +89,15 @@ public final class ChainStack {
         }
         long sectors = bytes / 512;
         try {
-            Path below = dm.attachLoop(base, true, true);
-            if (!committed.isEmpty()) {
-                if (dm.ensureNode(mapName)) {
-                    dm.remove(mapName); // a start killed after the map: it is made again from the files
-                }
-                List<Path> devices = new ArrayList<>();
-                for (Path layer : committed) {
-                    devices.add(dm.attachLoop(layer, true, true));
-                }
-                writeTable(tableFile, mapTable(below, committed, devices, sectors, geometry));
-                try {
-                    dm.createFromFile(mapName, tableFile, true);
-                } finally {
-                    DurableFiles.delete(tableFile);
-                }
+            Path below = dm.attachLoop(base, true);
+            if (dm.ensureNode(mapName)) {
+                dm.remove(mapName); // a start killed after the map: it is made again from the files
+            }
+            if (needsMap(base, committed, sectors)) {
+                loadMap(base, below, committed, sectors, geometry, tableFile, false);
                 below = dm.device(mapName);
             }
-            dm.create(runName, DeviceMapper.snapshotTable(sectors, below, dm.attachLoop(session, false, true), geometry.chunkSectors()));
+            dm.create(runName, DeviceMapper.snapshotTable(sectors, below, dm.attachLoop(session, false), geometry.chunkSectors()));
             return dm.device(runName);
         } catch (RuntimeException e) {
             try {
@@ -117,8 +109,61 @@ public final class ChainStack {
         }
     }
 
+    /**
+     * Grows the running stack to {@code bytes}: the session's store gets room for the larger
+     * origin, the map is made or reloaded with the new end (zeros past the base and the layers),
+     * and the run's snapshot is reloaded on it at the new size (the kernel hands the session's
+     * exceptions over to the new table). The caller holds the volume's lock and the pool's lock.
+     */
+    public void grow(Path base, List<Path> committed, Path session, long bytes, CowGeometry geometry, Path tableFile) {
+        if (bytes % 512 != 0) {
+            throw StorageException.invalidArgument("A volume's size is a whole number of sectors, not " + bytes + " bytes");
+        }
+        Path top = top().orElseThrow(() -> StorageException.invalidArgument("The chain's run device " + runName + " does not exist"));
+        long sectors = bytes / 512;
+        try (RandomAccessFile f = new RandomAccessFile(session.toFile(), "rw")) {
+            long capacity = geometry.capacityBytes(bytes);
+            if (f.length() < capacity) {
+                f.setLength(capacity);
+            }
+            f.getFD().sync();
+        } catch (IOException e) {
+            throw StorageException.backend("Cannot grow the session store " + session + ": " + e.getMessage(), e);
+        }
+        LoopDevices.refreshCapacity(session);
+        Path baseDevice = dm.attachLoop(base, true);
+        loadMap(base, baseDevice, committed, sectors, geometry, tableFile, dm.ensureNode(mapName));
+        Path sessionDevice = LoopDevices.backedBy(session).stream().findFirst()
+                .orElseThrow(() -> StorageException.backend("The session store " + session + " of " + top + " has no loop device", null));
+        dm.reload(runName, DeviceMapper.snapshotTable(sectors, dm.device(mapName), sessionDevice, geometry.chunkSectors()));
+    }
+
+    /** Whether the committed view needs a map: layers over the base, or a base shorter than the volume (it grew). */
+    private static boolean needsMap(Path base, List<Path> committed, long sectors) {
+        return !committed.isEmpty() || sectorsOf(base) < sectors;
+    }
+
+    private void loadMap(Path base, Path baseDevice, List<Path> committed, long sectors, CowGeometry geometry, Path tableFile,
+                         boolean reload) {
+        List<Path> devices = new ArrayList<>();
+        for (Path layer : committed) {
+            devices.add(dm.attachLoop(layer, true));
+        }
+        writeTable(tableFile, mapTable(baseDevice, sectorsOf(base), committed, devices, sectors, geometry));
+        try {
+            if (reload) {
+                dm.reloadFromFile(mapName, tableFile);
+            } else {
+                dm.createFromFile(mapName, tableFile, true);
+            }
+        } finally {
+            DurableFiles.delete(tableFile);
+        }
+    }
+
     /** The {@code linear} table of the committed view: one line per segment, in sectors. */
-    static String mapTable(Path baseDevice, List<Path> layers, List<Path> layerDevices, long sectors, CowGeometry geometry) {
+    static String mapTable(Path baseDevice, long baseSectors, List<Path> layers, List<Path> layerDevices, long sectors,
+                           CowGeometry geometry) {
         List<CowStore> stores = new ArrayList<>();
         try {
             for (Path layer : layers) {
@@ -128,14 +173,36 @@ public final class ChainStack {
             StringBuilder table = new StringBuilder();
             for (ChainSegments.Segment s : ChainSegments.compose(geometry.originChunks(sectors * 512), stores)) {
                 long start = s.firstChunk() * cs;
-                long length = Math.min(s.chunks() * cs, sectors - start);
-                Path device = s.level() == ChainSegments.BASE ? baseDevice : layerDevices.get(s.level());
-                table.append(start).append(' ').append(length).append(" linear ").append(device).append(' ')
-                        .append(s.sourceChunk() * cs).append('\n');
+                long end = Math.min(start + s.chunks() * cs, sectors);
+                if (s.level() != ChainSegments.BASE) {
+                    linear(table, start, end, layerDevices.get(s.level()), s.sourceChunk() * cs);
+                    continue;
+                }
+                // Past the base's end (the volume grew over it) the view reads zeros.
+                long split = Math.clamp(baseSectors, start, end);
+                linear(table, start, split, baseDevice, start);
+                if (split < end) {
+                    table.append(split).append(' ').append(end - split).append(" zero\n");
+                }
             }
             return table.toString();
         } finally {
             stores.forEach(CowStore::close);
+        }
+    }
+
+    private static void linear(StringBuilder table, long start, long end, Path device, long offset) {
+        if (end > start) {
+            table.append(start).append(' ').append(end - start).append(" linear ").append(device).append(' ').append(offset).append('\n');
+        }
+    }
+
+    /** Whole sectors of {@code file}, as a loop device on it has them. */
+    private static long sectorsOf(Path file) {
+        try {
+            return Files.size(file) / 512;
+        } catch (IOException e) {
+            throw StorageException.backend("Cannot read the size of " + file + ": " + e.getMessage(), e);
         }
     }
 

@@ -54,6 +54,14 @@ public class InVmOverlayChains {
         return pool.initVolume(VolumeSpec.origin(new DomainRef(name, true), "root", SIZE));
     }
 
+    /** A new root template whose first MiB holds {@code data(seed)}. */
+    private Volume rootTemplate(String name, long seed) throws Exception {
+        Volume v = template(name);
+        Locked.run(v, v::create);
+        write(v, 0, data(seed));
+        return v;
+    }
+
     /** A new template whose root is a clone of {@code parent}'s (what qvm-clone does). */
     private Volume branch(String name, Volume parent) {
         Volume v = template(name);
@@ -102,9 +110,7 @@ public class InVmOverlayChains {
     @DisplayName("three levels and an AppVM: each sees its own view; a parent's update leaves the branches behind on the old one")
     void chain() throws Exception {
         pool();
-        Volume root = template("debian");
-        Locked.run(root, root::create);
-        write(root, 0, data(1));
+        Volume root = rootTemplate("debian", 1);
         Volume net = branch("debian-net", root);
         assertThat(pool.getVolume(net.vid()).orElseThrow().usage().getAsLong()).as("a clone holds no data").isLessThan(MIB);
         write(net, 4 * MIB, data(2));
@@ -153,9 +159,7 @@ public class InVmOverlayChains {
     void revert() throws Exception {
         pool();
         pool.setRevisionsToKeep(1);
-        Volume root = template("fedora");
-        Locked.run(root, root::create);
-        write(root, 0, data(5));
+        Volume root = rootTemplate("fedora", 5);
         Volume net = branch("fedora-net", root);
         write(net, MIB, data(6));
         write(net, MIB, data(7));
@@ -168,5 +172,41 @@ public class InVmOverlayChains {
         for (Volume v : new Volume[] {net, root}) {
             Locked.run(v, v::remove);
         }
+    }
+
+    @Test
+    @DisplayName("a running branch grows in place: its data stays, the new end reads zeros and takes writes; its parent keeps its size")
+    void growRunningBranch() throws Exception {
+        pool();
+        Volume root = rootTemplate("arch", 9);
+        Volume branch = branch("arch-dev", root);
+        write(branch, 2 * MIB, data(10));
+        Locked.run(branch, branch::start);
+        Locked.run(branch, () -> branch.resize(3 * SIZE));
+        Path device = branch.blockDevice().orElseThrow().path();
+        assertThat(InVmLayerFormat.Sh.run("blockdev", "--getsize64", device.toString())).as("the running device's new size")
+                .isEqualTo(Long.toString(3 * SIZE));
+        try (RandomAccessFile f = new RandomAccessFile(device.toFile(), "rw")) {
+            f.seek(3 * SIZE - MIB);
+            f.write(data(11));
+            f.getFD().sync();
+        }
+        assertThat(running(branch, 0, (int) MIB)).isEqualTo(data(9));
+        assertThat(running(branch, 2 * MIB, (int) MIB)).isEqualTo(data(10));
+        assertThat(running(branch, 2 * SIZE, (int) MIB)).as("grown space").isEqualTo(new byte[(int) MIB]);
+        Locked.run(branch, branch::stop);
+        assertThat(exported(branch, 3 * SIZE - MIB, (int) MIB)).isEqualTo(data(11));
+        assertThat(exported(branch, 0, (int) MIB)).isEqualTo(data(9));
+        assertThat(root.size()).isEqualTo(SIZE);
+        Path rootExport = root.export();
+        try {
+            assertThat(Files.size(rootExport)).isEqualTo(SIZE);
+        } finally {
+            root.exportEnd(rootExport);
+        }
+        assertThatThrownBy(() -> Locked.run(branch, () -> branch.resize(SIZE))).isInstanceOfSatisfying(StorageException.class,
+                e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_SUPPORTED));
+        Locked.run(branch, branch::remove);
+        Locked.run(root, root::remove);
     }
 }

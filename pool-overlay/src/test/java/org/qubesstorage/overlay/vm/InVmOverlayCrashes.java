@@ -177,14 +177,7 @@ public class InVmOverlayCrashes {
         Path dir = Files.createDirectories(tmp.resolve("commit-" + (template ? "tpl-" : "branch-") + step));
         Volume[] made = branch(dir, (template ? "t" : "b") + step.ordinal());
         Volume v = template ? made[0] : made[1];
-        Locked.run(v, v::start);
-        write(v, data(2));
-        Volume dying = same(pool(dir, new ExecCommandRunner(), (vid, reached) -> {
-            if (reached == step) {
-                throw new Killed(step);
-            }
-        }), v);
-        assertThatThrownBy(() -> Locked.run(dying, dying::stop)).isInstanceOf(Killed.class);
+        runAndKillCommit(dir, v, step);
 
         Volume after = same(pool(dir, new ExecCommandRunner()), v);
         boolean committed = step.compareTo(CommitStep.COMMITTED) >= 0;
@@ -212,14 +205,7 @@ public class InVmOverlayCrashes {
         Path dir = Files.createDirectories(tmp.resolve("remove-" + step));
         Volume[] made = branch(dir, "r" + step.ordinal());
         Volume v = made[1];
-        Locked.run(v, v::start);
-        write(v, data(2));
-        Volume dying = same(pool(dir, new ExecCommandRunner(), (vid, reached) -> {
-            if (reached == step) {
-                throw new Killed(step);
-            }
-        }), v);
-        assertThatThrownBy(() -> Locked.run(dying, dying::stop)).isInstanceOf(Killed.class);
+        runAndKillCommit(dir, v, step);
         Pool p = pool(dir, new ExecCommandRunner());
         Volume after = same(p, v);
         Locked.run(after, after::remove);
@@ -229,6 +215,18 @@ public class InVmOverlayCrashes {
         }
         assertNoLeftovers(dir);
         assertNothingStacked(dir);
+    }
+
+    /** Starts {@code v}, writes {@code data(2)}, and stops it through a new pool whose commit dies after {@code step}. */
+    private void runAndKillCommit(Path dir, Volume v, CommitStep step) throws Exception {
+        Locked.run(v, v::start);
+        write(v, data(2));
+        Volume dying = same(pool(dir, new ExecCommandRunner(), (vid, reached) -> {
+            if (reached == step) {
+                throw new Killed(step);
+            }
+        }), v);
+        assertThatThrownBy(() -> Locked.run(dying, dying::stop)).isInstanceOf(Killed.class);
     }
 
     /** Only committed revisions' files: no session, set-aside session, temporary or link file. */
