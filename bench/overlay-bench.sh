@@ -5,12 +5,13 @@
 # on the VM's first disk. Steps (LayerBench): the clone of a 10 GiB volume holding 1 GiB of data
 # (time, and data bytes the clone made the pool take, by du); three branches of a 2 GiB base
 # (1 GiB of data) each writing 50 MiB (what one branch holds, and the pool's total); sequential and
-# random 4 KiB reads of the top of a three-level chain against its flat image on the same disk
-# (page cache dropped before each); start and stop of an AppVM on a three-level chain against the
-# file driver's AppVM on its template, with the commands each runs. Medians of RUNS. The VM
+# random 4 KiB reads (fio, O_DIRECT) of the top of a three-level chain against its flat image on
+# the same disk, read as a file and on a loop device (page cache dropped before each); start and
+# stop of an AppVM on a three-level chain against the file driver's AppVM on its template, with
+# the commands each runs. Medians of RUNS. The VM
 # emulates its CPU (TCG): read the ratios and byte counts, not the absolute times.
 # Usage: bench/overlay-bench.sh [RUNS=5]
-# Needs what .ci/run installs (qemu-system-x86, linux-image-amd64, busybox-static, e2fsprogs).
+# Needs what .ci/run installs (qemu-system-x86, linux-image-amd64, busybox-static, e2fsprogs) and fio.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 RUNS=${1:-5}
