@@ -105,11 +105,17 @@ public class InVmOverlayCrashes {
         return b;
     }
 
+    /** A new, empty template volume (a base image) in {@code p}. */
+    private static Volume template(Pool p, String name) {
+        Volume tpl = p.initVolume(VolumeSpec.origin(new DomainRef(name + "-tpl", true), "root", 16 * MIB));
+        Locked.run(tpl, tpl::create);
+        return tpl;
+    }
+
     /** A branch volume (a layer over a template) with one committed write, ready for the crash under test. */
     private Volume[] branch(Path dir, String name) throws Exception {
         Pool p = pool(dir, new ExecCommandRunner());
-        Volume tpl = p.initVolume(VolumeSpec.origin(new DomainRef(name + "-tpl", true), "root", 16 * MIB));
-        Locked.run(tpl, tpl::create);
+        Volume tpl = template(p, name);
         Volume v = p.initVolume(VolumeSpec.origin(new DomainRef(name, true), "root", 16 * MIB));
         Locked.run(v, () -> v.importVolume(tpl));
         Locked.run(v, v::start);
@@ -175,8 +181,7 @@ public class InVmOverlayCrashes {
     void killedCommit(String kind, CommitStep step) throws Exception {
         boolean template = kind.startsWith("a template");
         Path dir = Files.createDirectories(tmp.resolve("commit-" + (template ? "tpl-" : "branch-") + step));
-        Volume[] made = branch(dir, (template ? "t" : "b") + step.ordinal());
-        Volume v = template ? made[0] : made[1];
+        Volume v = template ? template(pool(dir, new ExecCommandRunner()), "t" + step.ordinal()) : branch(dir, "b" + step.ordinal())[1];
         runAndKillCommit(dir, v, step);
 
         Volume after = same(pool(dir, new ExecCommandRunner()), v);
