@@ -20,6 +20,7 @@ import org.qubesstorage.facade.Locked;
 import org.qubesstorage.host.DriverRegistry;
 import org.qubesstorage.host.ExecCommandRunner;
 import org.qubesstorage.host.HostDriverContext;
+import org.qubesstorage.spi.Command;
 import org.qubesstorage.spi.CommandRunner;
 import org.qubesstorage.spi.DomainRef;
 import org.qubesstorage.spi.Pool;
@@ -44,7 +45,7 @@ public final class LayerBench {
     private final int runs;
     private final DriverRegistry drivers = DriverRegistry.load(LayerBench.class.getClassLoader(), Optional.empty());
     private final AtomicInteger commands = new AtomicInteger();
-    private final CommandRunner exec = new ExecCommandRunner();
+    private static final CommandRunner EXEC = new ExecCommandRunner();
     private int domains;
 
     private LayerBench(Path root, int runs) {
@@ -77,7 +78,7 @@ public final class LayerBench {
         attrs.put("dir_path", dir.toString());
         CommandRunner counting = c -> {
             commands.incrementAndGet();
-            return exec.run(c);
+            return EXEC.run(c);
         };
         Pool p = drivers.find(driver).orElseThrow(() -> new IllegalStateException("no driver " + driver))
                 .create(new PoolConfig(name, driver, attrs), new HostDriverContext(counting, Clock.systemUTC(), root.resolve("run")));
@@ -215,13 +216,8 @@ public final class LayerBench {
                 median(loop) / 1e9, (double) median(file) / median(chain), (double) median(loop) / median(chain));
     }
 
-    private static String command(String... argv) throws Exception {
-        Process p = new ProcessBuilder(argv).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes()).strip();
-        if (p.waitFor() != 0) {
-            throw new IllegalStateException(String.join(" ", argv) + " failed: " + out);
-        }
-        return out;
+    private static String command(String... argv) {
+        return EXEC.run(Command.of(argv)).requireSuccess(argv[0]).stdout().strip();
     }
 
     // ---- 4. start and stop -------------------------------------------------------------------------

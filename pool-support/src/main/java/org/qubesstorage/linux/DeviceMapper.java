@@ -94,13 +94,7 @@ public final class DeviceMapper {
      * devices (a snapshot's store among them) are opened read-only and never written.
      */
     public void create(String name, String table, boolean readOnly) {
-        List<String> argv = new ArrayList<>(List.of("dmsetup", "create"));
-        if (readOnly) {
-            argv.add("--readonly");
-        }
-        argv.addAll(List.of("--table", table, "--", checkName(name)));
-        runner.run(new Command(argv, ENV, Command.DEFAULT_TIMEOUT)).requireSuccess("Creating device-mapper device " + name);
-        syncNode(name);
+        create(name, readOnly, List.of("--table", table), List.of());
     }
 
     /**
@@ -109,11 +103,18 @@ public final class DeviceMapper {
      * {@code linear} map of many extents.
      */
     public void createFromFile(String name, Path tableFile, boolean readOnly) {
+        create(name, readOnly, List.of(), List.of(tableFile.toString()));
+    }
+
+    /** {@code dmsetup create}: the table is either an option before the name or a file after it. */
+    private void create(String name, boolean readOnly, List<String> beforeName, List<String> afterName) {
         List<String> argv = new ArrayList<>(List.of("dmsetup", "create"));
         if (readOnly) {
             argv.add("--readonly");
         }
-        argv.addAll(List.of("--", checkName(name), tableFile.toString()));
+        argv.addAll(beforeName);
+        argv.addAll(List.of("--", checkName(name)));
+        argv.addAll(afterName);
         runner.run(new Command(argv, ENV, Command.DEFAULT_TIMEOUT)).requireSuccess("Creating device-mapper device " + name);
         syncNode(name);
     }
@@ -130,16 +131,20 @@ public final class DeviceMapper {
 
     /** {@link #reload(String, String)} with the table in {@code tableFile} (see {@link #createFromFile}). */
     public void reloadFromFile(String name, Path tableFile) {
-        runner.run(new Command(List.of("dmsetup", "load", "--", checkName(name), tableFile.toString()), ENV,
-                Command.DEFAULT_TIMEOUT)).requireSuccess("Loading a new table into " + name);
-        runner.run(new Command(List.of("dmsetup", "resume", "--", checkName(name)), ENV, Command.DEFAULT_TIMEOUT))
-                .requireSuccess("Resuming " + name);
+        reload(name, List.of(), List.of(tableFile.toString()));
     }
 
     /** Replaces a device's table (after a resize) and makes it live. */
     public void reload(String name, String table) {
-        runner.run(new Command(List.of("dmsetup", "load", "--table", table, "--", checkName(name)), ENV,
-                Command.DEFAULT_TIMEOUT)).requireSuccess("Loading a new table into " + name);
+        reload(name, List.of("--table", table), List.of());
+    }
+
+    private void reload(String name, List<String> beforeName, List<String> afterName) {
+        List<String> load = new ArrayList<>(List.of("dmsetup", "load"));
+        load.addAll(beforeName);
+        load.addAll(List.of("--", checkName(name)));
+        load.addAll(afterName);
+        runner.run(new Command(load, ENV, Command.DEFAULT_TIMEOUT)).requireSuccess("Loading a new table into " + name);
         runner.run(new Command(List.of("dmsetup", "resume", "--", checkName(name)), ENV, Command.DEFAULT_TIMEOUT))
                 .requireSuccess("Resuming " + name);
     }
