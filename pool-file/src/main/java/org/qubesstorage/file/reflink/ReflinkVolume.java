@@ -238,7 +238,6 @@ final class ReflinkVolume extends AbstractVolume {
         DurableFiles.delete(files.importing());
     }
 
-
     @Override
     public boolean isDirty() {
         return config().saveOnStop() && Files.exists(files.dirty());
