@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 class ModuleBoundariesTest {
     private static final String[] HOST = {"org.qubesstorage.host..", "org.qubesstorage.facade..", "org.qubesstorage.xml..",
         "org.qubesstorage.wiring..", "org.qubesstorage.console.."};
-    private static final String[] TOOLS = {"org.qubesstorage.migrate..", "org.qubesstorage.cli..", "org.qubesstorage.demo..",
-        "org.qubesstorage.bench.."};
+    private static final String[] TOOLS = {"org.qubesstorage.migrate..", "org.qubesstorage.cli..", "org.qubesstorage.dedup..",
+        "org.qubesstorage.demo..", "org.qubesstorage.bench.."};
     private static final String[] DRIVERS = {"org.qubesstorage.file..", "org.qubesstorage.lvm..", "org.qubesstorage.overlay..",
         "org.qubesstorage.fixture.."};
 
@@ -39,7 +39,7 @@ class ModuleBoundariesTest {
         // Rules over an empty or partial import would pass without checking anything.
         for (String probe : new String[] {"spi.Pool", "linux.Libc", "copy.SparseCopier", "host.DriverRegistry",
             "facade.StorageHost", "xml.QubesXml", "wiring.StorageModule", "file.reflink.ReflinkDriver", "lvm.ThinDriver",
-            "fixture.FixtureDriver", "migrate.QvmToLvm", "cli.QubesStorageCli", "demo.Demo"}) {
+            "fixture.FixtureDriver", "migrate.QvmToLvm", "cli.QubesStorageCli", "dedup.Deduplicator", "demo.Demo"}) {
             if (!classes.contain("org.qubesstorage." + probe)) {
                 throw new AssertionError("the class path lacks org.qubesstorage." + probe + " (" + classes.size() + " classes imported)");
             }

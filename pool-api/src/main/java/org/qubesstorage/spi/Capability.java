@@ -42,5 +42,15 @@ public enum Capability {
      * {@code revisions_to_keep} says, until nothing sits on it; removing a volume others sit on
      * fails with {@link ErrorCode#IN_USE}.
      */
-    LAYERS
+    LAYERS,
+    /**
+     * {@link Pool#volumeSpace()} reports each volume's allocated, exclusive and shared bytes
+     * (SPI 4).
+     */
+    SPACE_ACCOUNTING,
+    /**
+     * A stopped volume keeps its data in regular files of a file system that shares extents, which
+     * {@link Volume#dedupFiles()} names for offline deduplication with {@code FIDEDUPERANGE} (SPI 4).
+     */
+    DEDUPLICATION
 }

@@ -96,6 +96,17 @@ public interface Pool {
         return Optional.empty();
     }
 
+    /**
+     * What each volume of {@link #listVolumes()} costs, by vid ({@link Capability#SPACE_ACCOUNTING},
+     * SPI 4). Called without locks and changes nothing (a driver that needs a consistent view of its
+     * backend, such as a thin pool's metadata snapshot, takes and releases it within the call, also
+     * on failure); running volumes are measured as they are at that moment. Without the capability
+     * it throws {@link ErrorCode#NOT_SUPPORTED}.
+     */
+    default Map<String, SpaceUse> volumeSpace() {
+        throw StorageException.notSupported(driverName(), "space accounting");
+    }
+
     /** Default {@code revisions_to_keep} for new volumes (-1 and up). */
     int revisionsToKeep();
 

@@ -171,6 +171,18 @@ public interface Volume {
     /** Bytes actually allocated (at most {@link #size()} for sparse storage); empty if unknown. */
     OptionalLong usage();
 
+    /**
+     * The regular files that hold this stopped volume's committed data and its revisions, for an
+     * offline tool to deduplicate with {@code FIDEDUPERANGE} ({@link Capability#DEDUPLICATION},
+     * SPI 4). The kernel compares the bytes before it shares them, so no content changes whatever
+     * happens in between; the driver only promises that these files are what it reads the volume
+     * from. The host holds {@link #lock()}. A running volume is refused with {@link ErrorCode#BUSY}
+     * naming why; without the capability it throws {@link ErrorCode#NOT_SUPPORTED}.
+     */
+    default List<Path> dedupFiles() {
+        throw StorageException.notSupported(pool().driverName(), "deduplication");
+    }
+
     /** Changes {@code revisions_to_keep} (-1 and up); extra revisions go at the next commit. */
     void setRevisionsToKeep(int revisionsToKeep);
 }

@@ -66,4 +66,23 @@ final class LvmCommands {
     static List<String> rename(String from, String to) {
         return List.of("lvm", "lvrename", "--", LvmNames.checkFull(from), LvmNames.checkFull(to));
     }
+
+    /** Each thin LV of {@code vg} with its device id in its pool (what thin_dump calls {@code dev_id}). */
+    static List<String> thinIds(String vg) {
+        return List.of("lvm", "lvs", "--quiet", "--quiet", "--noheadings", "-o", "vg_name,lv_name,pool_lv,thin_id",
+                "--reportformat=json", "--", LvmNames.check(vg));
+    }
+
+    /**
+     * Reserves (or releases) the thin pool's metadata snapshot, through which its metadata can be
+     * read consistently while the pool is in use (the kernel's thin-provisioning.txt).
+     */
+    static List<String> metadataSnap(String tpoolDevice, boolean reserve) {
+        return List.of("dmsetup", "message", "--", tpoolDevice, "0", reserve ? "reserve_metadata_snap" : "release_metadata_snap");
+    }
+
+    /** The mappings of every thin device, from the reserved metadata snapshot, as XML into {@code out}. */
+    static List<String> thinDump(String metadataDevice, String out) {
+        return List.of("thin_dump", "--metadata-snap", "--format", "xml", "-o", out, "--", metadataDevice);
+    }
 }

@@ -26,6 +26,34 @@ final class LvsReport {
 
     static List<LvInfo> parse(String json) {
         List<LvInfo> out = new ArrayList<>();
+        for (Map<String, String> row : rows(json)) {
+            out.add(lv(row));
+        }
+        return out;
+    }
+
+    /**
+     * The device id of each thin LV in {@code thinPool}, by {@code vg/lv} (from {@link
+     * LvmCommands#thinIds}); ids are per pool, so other pools' LVs are left out.
+     */
+    static Map<String, Integer> thinIds(String json, String thinPool) {
+        Map<String, Integer> out = new HashMap<>();
+        for (Map<String, String> row : rows(json)) {
+            String id = text(row, "thin_id");
+            if (!id.isEmpty() && text(row, "pool_lv").equals(thinPool)) {
+                try {
+                    out.put(text(row, "vg_name") + "/" + text(row, "lv_name"), Integer.parseInt(id));
+                } catch (NumberFormatException e) {
+                    throw StorageException.backend("lvs printed a thin id that is not a number: " + id, e);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The report's LV rows, each field as text. */
+    private static List<Map<String, String>> rows(String json) {
+        List<Map<String, String>> out = new ArrayList<>();
         try (JsonParser p = JSON.createParser(json)) {
             JsonToken first = p.nextToken();
             if (first == null) {
@@ -39,7 +67,7 @@ final class LvsReport {
             for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
                 if (t == JsonToken.FIELD_NAME && p.currentName().equals("lv") && p.nextToken() == JsonToken.START_ARRAY) {
                     while (p.nextToken() == JsonToken.START_OBJECT) {
-                        out.add(lv(flatObject(p)));
+                        out.add(flatObject(p));
                     }
                 }
             }

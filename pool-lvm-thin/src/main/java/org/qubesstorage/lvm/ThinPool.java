@@ -17,6 +17,7 @@ import org.qubesstorage.spi.DomainRef;
 import org.qubesstorage.spi.DriverContext;
 import org.qubesstorage.spi.Pool;
 import org.qubesstorage.spi.PoolConfig;
+import org.qubesstorage.spi.SpaceUse;
 import org.qubesstorage.spi.StorageException;
 import org.qubesstorage.spi.Volume;
 import org.qubesstorage.spi.VolumeRules;
@@ -130,7 +131,14 @@ public final class ThinPool extends AbstractPool {
     public Set<Capability> capabilities() {
         return EnumSet.of(Capability.ORIGIN_VOLUMES, Capability.SNAPSHOT_VOLUMES, Capability.VOLATILE_VOLUMES,
                 Capability.REVISIONS, Capability.REVERT, Capability.SNAPSHOTS_DISABLED, Capability.GROW,
-                Capability.SHRINK, Capability.EXPORT_WHILE_RUNNING, Capability.IMPORT_DATA, Capability.CHEAP_CLONE);
+                Capability.SHRINK, Capability.EXPORT_WHILE_RUNNING, Capability.IMPORT_DATA, Capability.CHEAP_CLONE,
+                Capability.SPACE_ACCOUNTING);
+    }
+
+    /** From the pool's own mappings (thin_dump on a metadata snapshot): see {@link ThinSpace}. */
+    @Override
+    public Map<String, SpaceUse> volumeSpace() {
+        return new ThinSpace(lvm, vg, thinPool).measure(listVolumes().stream().map(Volume::vid).toList());
     }
 
     @Override

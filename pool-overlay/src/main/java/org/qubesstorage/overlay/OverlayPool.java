@@ -1,17 +1,23 @@
 package org.qubesstorage.overlay;
 
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 import org.qubesstorage.linux.DeviceMapper;
 import org.qubesstorage.overlay.catalog.Catalog;
 import org.qubesstorage.overlay.catalog.RevisionRef;
+import org.qubesstorage.overlay.catalog.StoredRevision;
 import org.qubesstorage.overlay.catalog.VolumeDir;
 import org.qubesstorage.spi.Capability;
 import org.qubesstorage.spi.PoolConfig;
+import org.qubesstorage.spi.SpaceUse;
 import org.qubesstorage.spi.Volume;
 import org.qubesstorage.spi.VolumeConfig;
 import org.qubesstorage.spi.VolumeRules;
@@ -88,7 +94,36 @@ public final class OverlayPool extends DirectoryPool {
     public Set<Capability> capabilities() {
         return EnumSet.of(Capability.ORIGIN_VOLUMES, Capability.SNAPSHOT_VOLUMES, Capability.VOLATILE_VOLUMES,
                 Capability.REVISIONS, Capability.REVERT, Capability.REVERT_KEEPS_CURRENT, Capability.EXPORT_WHILE_RUNNING,
-                Capability.IMPORT_DATA, Capability.CHEAP_CLONE, Capability.LAYERS, Capability.GROW);
+                Capability.IMPORT_DATA, Capability.CHEAP_CLONE, Capability.LAYERS, Capability.GROW,
+                Capability.SPACE_ACCOUNTING);
+    }
+
+    /**
+     * From the layers: a volume's revisions and its running session are its own files, exclusive
+     * to it unless a layer of another volume sits on the revision (a branch reads it, so removing
+     * the volume would free nothing of it: it is shared).
+     */
+    @Override
+    public Map<String, SpaceUse> volumeSpace() {
+        return locked(() -> {
+            Catalog catalog = catalog();
+            Map<String, SpaceUse> out = new LinkedHashMap<>();
+            for (Volume v : listVolumes()) {
+                SpaceUse total = SpaceUse.exclusive(0);
+                for (StoredRevision r : catalog.revisions(v.vid())) {
+                    long bytes = allocated(r.data());
+                    boolean branched = catalog.dependents(new RevisionRef(v.vid(), r.number()), Set.of()).stream()
+                            .anyMatch(d -> !d.vid().equals(v.vid()));
+                    total = total.plus(branched ? new SpaceUse(bytes, 0, bytes) : SpaceUse.exclusive(bytes));
+                }
+                VolumeDir dir = catalog.volume(v.vid());
+                if (Files.exists(dir.session(), LinkOption.NOFOLLOW_LINKS)) {
+                    total = total.plus(SpaceUse.exclusive(allocated(dir.session())));
+                }
+                out.put(v.vid(), total);
+            }
+            return out;
+        });
     }
 
     @Override

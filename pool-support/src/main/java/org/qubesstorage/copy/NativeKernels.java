@@ -76,6 +76,18 @@ final class NativeKernels {
         }
     }
 
+    /**
+     * XXH3-128 of {@code length} bytes at {@code memory}'s start into {@code result} (16 bytes,
+     * {@code low64} then {@code high64}), allocating nothing: for hashing many small blocks.
+     */
+    void xxh3_128Into(MemorySegment memory, long length, SegmentAllocator result) {
+        try {
+            MemorySegment ignored = (MemorySegment) xxh3_128.invokeExact(result, memory, length);
+        } catch (Throwable t) {
+            throw new IllegalStateException("XXH3_128bits failed", t);
+        }
+    }
+
     /** Whether {@code [offset, offset + length)} of {@code memory} equals the same range of {@code zeros}. */
     boolean equal(MemorySegment memory, long offset, MemorySegment zeros, long length) {
         try {

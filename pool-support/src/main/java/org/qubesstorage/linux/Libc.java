@@ -56,6 +56,8 @@ final class Libc {
     static final long BLKDISCARD = 0x1277L;
     static final long BLKZEROOUT = 0x127fL;
     static final long LOOP_SET_CAPACITY = 0x4C07L;
+    static final long FS_IOC_FIEMAP = 0xC020660BL;
+    static final long FIDEDUPERANGE = 0xC0189436L;
 
     // errno values.
     static final int EPERM = 1;

@@ -3,6 +3,7 @@ package org.qubesstorage.support;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -13,9 +14,11 @@ import org.qubesstorage.linux.ContainedFiles;
 import org.qubesstorage.linux.DataMap;
 import org.qubesstorage.linux.NativeFile;
 import org.qubesstorage.spi.AbstractPool;
+import org.qubesstorage.spi.Capability;
 import org.qubesstorage.spi.Names;
 import org.qubesstorage.spi.Pool;
 import org.qubesstorage.spi.PoolConfig;
+import org.qubesstorage.spi.SpaceUse;
 import org.qubesstorage.spi.StorageException;
 import org.qubesstorage.spi.Volume;
 import org.qubesstorage.spi.VolumeSpec;
@@ -118,6 +121,30 @@ public abstract class DirectoryPool extends AbstractPool {
     @Override
     public List<Volume> listVolumes() {
         return new ArrayList<>(volumes.values());
+    }
+
+    /**
+     * With {@link Capability#SPACE_ACCOUNTING}: each volume's space from where its files' extents
+     * lie ({@link SharedSpace}), so clones, revisions and deduplicated blocks count as shared.
+     */
+    @Override
+    public Map<String, SpaceUse> volumeSpace() {
+        if (!capabilities().contains(Capability.SPACE_ACCOUNTING)) {
+            throw StorageException.notSupported(driverName(), "space accounting");
+        }
+        Map<String, List<Path>> files = new LinkedHashMap<>();
+        for (Volume v : listVolumes()) {
+            files.put(v.vid(), storedFiles(v));
+        }
+        return SharedSpace.measure(dir, files);
+    }
+
+    /**
+     * The files that exist now holding {@code volume}'s data, current and kept revisions, for
+     * {@link #volumeSpace()}; a driver declaring {@link Capability#SPACE_ACCOUNTING} overrides it.
+     */
+    protected List<Path> storedFiles(Volume volume) {
+        throw StorageException.notSupported(driverName(), "space accounting");
     }
 
     @Override

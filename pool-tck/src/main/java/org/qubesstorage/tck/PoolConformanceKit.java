@@ -5,10 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Random;
@@ -31,6 +34,7 @@ import org.qubesstorage.spi.ErrorCode;
 import org.qubesstorage.spi.Layer;
 import org.qubesstorage.spi.Pool;
 import org.qubesstorage.spi.Revision;
+import org.qubesstorage.spi.SpaceUse;
 import org.qubesstorage.spi.StorageException;
 import org.qubesstorage.spi.Volume;
 import org.qubesstorage.spi.VolumeSpec;
@@ -769,6 +773,73 @@ public abstract class PoolConformanceKit {
             remove(clone);
             assertThat(src.revisions()).noneMatch(Revision::pinned);
             remove(src);
+        }
+    }
+
+    @Nested
+    @DisplayName("Space accounting and deduplication files")
+    class SpaceAccounting {
+        private static final int DATA = 1 << 20;
+
+        @Test
+        void is_refused_where_not_declared() {
+            assumeFalse(has(Capability.SPACE_ACCOUNTING), "the pool declares space accounting");
+            assertCode(() -> pool.volumeSpace(), ErrorCode.NOT_SUPPORTED);
+        }
+
+        @Test
+        void books_each_volume_its_own_data() {
+            assumeTrue(has(Capability.SPACE_ACCOUNTING), "the pool does not declare space accounting");
+            assumeTrue(has(Capability.ORIGIN_VOLUMES), "needs origin volumes");
+            Volume big = origin();
+            commit(big, 0, random(DATA, 90));
+            Volume small = origin();
+            commit(small, 0, random(DATA / 4, 91));
+            Map<String, SpaceUse> space = pool.volumeSpace();
+            assertThat(space).containsKeys(big.vid(), small.vid());
+            assertThat(space.get(big.vid()).allocated()).as("allocated for 1 MiB of data").isGreaterThanOrEqualTo(DATA);
+            assertThat(space.get(big.vid()).exclusive()).as("nothing shares a volume's own data").isGreaterThanOrEqualTo(DATA);
+            assertThat(space.get(small.vid()).allocated()).as("a volume with a quarter of the data")
+                    .isGreaterThanOrEqualTo(DATA / 4).isLessThan(space.get(big.vid()).allocated());
+        }
+
+        @Test
+        void books_what_a_cheap_clone_shares_as_shared_until_it_is_removed() {
+            assumeTrue(has(Capability.SPACE_ACCOUNTING), "the pool does not declare space accounting");
+            assumeTrue(has(Capability.CHEAP_CLONE) || has(Capability.LAYERS), "clones copy their data here");
+            Volume src = origin(newDomain(true), "root");
+            commit(src, 0, random(DATA, 92));
+            Volume clone = origin(newDomain(true), "root");
+            locked(clone, () -> {
+                clone.importVolume(src);
+                return null;
+            });
+            SpaceUse shared = pool.volumeSpace().get(src.vid());
+            assertThat(shared.shared()).as("the source's data the clone also references").isGreaterThanOrEqualTo(DATA / 2);
+            remove(clone);
+            SpaceUse alone = pool.volumeSpace().get(src.vid());
+            assertThat(alone.exclusive()).as("exclusive again once the clone is gone").isGreaterThanOrEqualTo(DATA);
+        }
+
+        @Test
+        void dedup_files_are_refused_where_not_declared() {
+            assumeFalse(has(Capability.DEDUPLICATION), "the pool declares deduplication");
+            assumeTrue(has(Capability.ORIGIN_VOLUMES), "needs origin volumes");
+            Volume v = origin();
+            commit(v, 0, random(65536, 93));
+            assertCode(() -> locked(v, v::dedupFiles), ErrorCode.NOT_SUPPORTED);
+        }
+
+        @Test
+        void dedup_files_are_regular_files_of_a_stopped_volume_only() {
+            assumeTrue(has(Capability.DEDUPLICATION), "the pool does not declare deduplication");
+            Volume v = origin();
+            commit(v, 0, random(65536, 94));
+            List<Path> files = locked(v, v::dedupFiles);
+            assertThat(files).isNotEmpty().allMatch(f -> Files.isRegularFile(f, LinkOption.NOFOLLOW_LINKS));
+            start(v);
+            assertCode(() -> locked(v, v::dedupFiles), ErrorCode.BUSY);
+            stop(v);
         }
     }
 

@@ -30,8 +30,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
 /**
- * {@code qubes-storage}: read-only views of the storage framework, like {@code qvm-pool drivers},
- * {@code qvm-pool list} and {@code qvm-volume list}. It never changes anything.
+ * {@code qubes-storage}: views of the storage framework, like {@code qvm-pool drivers},
+ * {@code qvm-pool list} and {@code qvm-volume list}, what each volume really costs ({@code usage})
+ * and offline deduplication ({@code dedup}, the only subcommand that changes anything, and only
+ * which blocks share storage, never any content).
  *
  * <p>The command line is declared through picocli's programmatic API, as {@code qvm-to-lvm}'s is:
  * annotations make picocli build its model by reflection over run-time generated proxies, which a
@@ -64,14 +66,15 @@ public final class QubesStorageCli {
         return cl.execute(args);
     }
 
-    /** The whole command line: {@code drivers}, {@code pools} and {@code volumes}. */
+    /** The whole command line: {@code drivers}, {@code pools}, {@code volumes}, {@code usage}, {@code dedup}. */
     static CommandLine create() {
         Subcommand top = new Subcommand(spec -> {
-            spec.commandLine().getErr().println("qubes-storage: name a subcommand: drivers, pools or volumes");
+            spec.commandLine().getErr().println("qubes-storage: name a subcommand: drivers, pools, volumes, usage or dedup");
             spec.commandLine().usage(spec.commandLine().getErr());
             return ExitStatus.INPUT;
         });
-        CommandSpec spec = top.spec("qubes-storage", "Shows pool drivers, the pools and the volumes of a qubes.xml. Changes nothing.");
+        CommandSpec spec = top.spec("qubes-storage", "Shows pool drivers, the pools and the volumes of a qubes.xml and what they"
+                + " cost; deduplicates a pool's stopped volumes.");
         CommandLine line = new CommandLine(spec);
         line.addSubcommand("drivers", new CommandLine(withPlugins(new Subcommand(QubesStorageCli::drivers)
                 .spec("drivers", "Lists pool drivers and their parameters (* = required)."))));
@@ -79,11 +82,13 @@ public final class QubesStorageCli {
                 .spec("pools", "Lists the pools of a qubes.xml with driver, usage and load problems."))));
         line.addSubcommand("volumes", new CommandLine(withXml(new Subcommand(QubesStorageCli::volumes)
                 .spec("volumes", "Lists every domain's volumes as the facade resolves them (pool, vid, type, size)."))));
+        line.addSubcommand("usage", new CommandLine(UsageCommand.spec()));
+        line.addSubcommand("dedup", new CommandLine(DedupCommand.spec()));
         return line;
     }
 
     /** A (sub)command whose body reads its options from the spec picocli filled. */
-    private static final class Subcommand implements Callable<Integer> {
+    static final class Subcommand implements Callable<Integer> {
         private final ToIntFunction<CommandSpec> body;
         private CommandSpec spec;
 
@@ -105,25 +110,30 @@ public final class QubesStorageCli {
         }
     }
 
-    private static CommandSpec withPlugins(CommandSpec spec) {
+    static CommandSpec withPlugins(CommandSpec spec) {
         spec.addOption(OptionSpec.builder("--plugins").paramLabel("DIR").type(Path.class)
                 .description("A directory of pool driver plugins.").build());
         return spec;
     }
 
-    private static CommandSpec withXml(CommandSpec spec) {
+    static CommandSpec withXml(CommandSpec spec) {
         withPlugins(spec);
         spec.addOption(OptionSpec.builder("--qubes-xml").paramLabel("PATH").type(Path.class).defaultValue("/var/lib/qubes/qubes.xml")
                 .description("The qubes.xml to read (default: ${DEFAULT-VALUE}).").build());
         return spec;
     }
 
-    private static DriverRegistry registry(CommandSpec spec) {
+    /** Whether flag {@code name} was given (picocli leaves an absent flag null). */
+    static boolean flag(CommandSpec spec, String name) {
+        return Boolean.TRUE.equals(spec.findOption(name).getValue());
+    }
+
+    static DriverRegistry registry(CommandSpec spec) {
         Path plugins = spec.findOption("--plugins").getValue();
         return DriverRegistry.load(QubesStorageCli.class.getClassLoader(), Optional.ofNullable(plugins));
     }
 
-    private static QubesXmlFile qubesXml(CommandSpec spec) {
+    static QubesXmlFile qubesXml(CommandSpec spec) {
         Path path = spec.findOption("--qubes-xml").getValue();
         return QubesXmlFile.load(path);
     }

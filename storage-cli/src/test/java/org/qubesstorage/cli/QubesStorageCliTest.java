@@ -27,7 +27,7 @@ class QubesStorageCliTest {
     @Test
     @DisplayName("every subcommand takes --help")
     void subcommandHelp() {
-        for (String sub : new String[] {"drivers", "pools", "volumes"}) {
+        for (String sub : new String[] {"drivers", "pools", "volumes", "usage", "dedup"}) {
             Run r = run(sub, "--help");
             assertThat(r.code()).as(sub + ": " + r.err()).isZero();
             assertThat(r.out()).contains("Usage: qubes-storage " + sub);
@@ -62,9 +62,8 @@ class QubesStorageCliTest {
                 .as("unrecorded volumes come from the class defaults").contains("appvms/work/private", "vm-templates/tpl/volatile");
     }
 
-    @Test
-    @DisplayName("volumes shows what each overlay volume holds, the revision a clone sits on, and when it is behind")
-    void overlayLayers() throws Exception {
+    /** A qubes.xml with an overlay pool and two templates, debian and debian-net; returns its path. */
+    private Path overlayInstallation() throws Exception {
         Path data = Files.createDirectories(dir.resolve("overlay"));
         Path xml = Files.writeString(dir.resolve("qubes.xml"), """
                 <qubes><pools><pool name="ov" dir_path="%s" driver="overlay"/></pools>
@@ -75,10 +74,23 @@ class QubesStorageCliTest {
                   <domain id="d2" class="TemplateVM"><properties><property name="name">debian-net</property></properties>
                     <volume-config><volume name="root" pool="ov" vid="vm-templates/debian-net/root" size="1048576" rw="True" save_on_stop="True"/></volume-config></domain>
                 </domains></qubes>""".formatted(data));
-        // The template and its clone, made through the driver as qvm-create and qvm-clone would (no device-mapper needed).
+        return xml;
+    }
+
+    /** The overlay pool of {@link #overlayInstallation()}, made through the driver as qvm-create would. */
+    private org.qubesstorage.spi.Pool overlayPool() {
         var pool = new org.qubesstorage.overlay.OverlayDriver().create(new org.qubesstorage.spi.PoolConfig("ov", "overlay",
-                java.util.Map.of("dir_path", data.toString())), org.qubesstorage.host.HostDriverContext.system());
+                java.util.Map.of("dir_path", dir.resolve("overlay").toString())), org.qubesstorage.host.HostDriverContext.system());
         pool.setup();
+        return pool;
+    }
+
+    @Test
+    @DisplayName("volumes shows what each overlay volume holds, the revision a clone sits on, and when it is behind")
+    void overlayLayers() throws Exception {
+        Path xml = overlayInstallation();
+        // The template and its clone, made through the driver as qvm-create and qvm-clone would (no device-mapper needed).
+        var pool = overlayPool();
         var root = pool.initVolume(org.qubesstorage.spi.VolumeSpec.origin(new org.qubesstorage.spi.DomainRef("debian", true), "root", 1 << 20));
         org.qubesstorage.facade.Locked.run(root, root::create);
         var net = pool.initVolume(org.qubesstorage.spi.VolumeSpec.origin(new org.qubesstorage.spi.DomainRef("debian-net", true), "root", 1 << 20));
@@ -95,11 +107,46 @@ class QubesStorageCliTest {
     }
 
     @Test
+    @DisplayName("usage books the revision a branch sits on as shared, and dedup refuses a pool that cannot share extents")
+    void usageOfLayers() throws Exception {
+        Path xml = overlayInstallation();
+        var pool = overlayPool();
+        var root = pool.initVolume(org.qubesstorage.spi.VolumeSpec.origin(new org.qubesstorage.spi.DomainRef("debian", true), "root", 1 << 20));
+        org.qubesstorage.facade.Locked.run(root, root::create);
+        byte[] content = new byte[256 << 10];
+        new java.util.Random(4).nextBytes(content);
+        org.qubesstorage.facade.Locked.run(root, () -> {
+            Path target = root.importData(1 << 20);
+            try {
+                Files.write(target, content, java.nio.file.StandardOpenOption.WRITE);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+            root.importDataEnd(true);
+        });
+        var net = pool.initVolume(org.qubesstorage.spi.VolumeSpec.origin(new org.qubesstorage.spi.DomainRef("debian-net", true), "root", 1 << 20));
+        org.qubesstorage.facade.Locked.run(net, () -> net.importVolume(root));
+        Run r = run("usage", "--qubes-xml", xml.toString(), "--json");
+        assertThat(r.code()).as(r.err()).isZero();
+        var json = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.out());
+        java.util.Map<String, com.fasterxml.jackson.databind.JsonNode> byVid = new java.util.HashMap<>();
+        json.at("/pools/0/volumes").forEach(v -> byVid.put(v.get("vid").asText(), v));
+        assertThat(byVid.get("vm-templates/debian/root").get("shared").asLong()).as(r.out()).isGreaterThanOrEqualTo(content.length);
+        assertThat(byVid.get("vm-templates/debian-net/root").get("allocated").asLong()).as("an empty layer").isLessThan(content.length);
+        Run text = run("usage", "--qubes-xml", xml.toString(), "--pool", "ov");
+        assertThat(text.out()).contains("ALLOCATED", "EXCLUSIVE", "SHARED", "vm-templates/debian/root");
+        Run dedup = run("dedup", "--qubes-xml", xml.toString(), "--pool", "ov", "--dry-run");
+        assertThat(dedup.code()).isEqualTo(2);
+        assertThat(dedup.err()).contains("does not support deduplication in pool ov");
+        assertThat(run("usage", "--qubes-xml", xml.toString(), "--pool", "nope").err()).contains("No pool nope");
+    }
+
+    @Test
     @DisplayName("without a subcommand it names them and exits 2; --help states the exit codes")
     void noSubcommand() {
         Run r = run();
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains("drivers, pools or volumes", "Usage: qubes-storage");
+        assertThat(r.err()).contains("drivers, pools, volumes, usage or dedup", "Usage: qubes-storage");
         assertThat(run("--help").out().replaceAll("\\s+", " ")).contains("4 backend failure");
     }
 

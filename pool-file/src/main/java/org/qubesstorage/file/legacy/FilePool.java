@@ -2,6 +2,7 @@ package org.qubesstorage.file.legacy;
 
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.regex.Pattern;
@@ -63,7 +64,12 @@ public final class FilePool extends DirectoryPool {
     public Set<Capability> capabilities() {
         return EnumSet.of(Capability.ORIGIN_VOLUMES, Capability.SNAPSHOT_VOLUMES, Capability.VOLATILE_VOLUMES,
                 Capability.REVISIONS, Capability.SNAPSHOTS_DISABLED, Capability.GROW, Capability.SHRINK,
-                Capability.IMPORT_DATA);
+                Capability.IMPORT_DATA, Capability.SPACE_ACCOUNTING);
+    }
+
+    @Override
+    protected List<Path> storedFiles(Volume volume) {
+        return ((FileVolume) volume).storedFiles();
     }
 
     @Override

@@ -503,6 +503,17 @@ final class FileVolume extends AbstractVolume {
         return Files.exists(img) ? ImageCopy.size(img) : config().size();
     }
 
+    /** The files holding this volume's own data now: a snapshot volume's cow, an origin's image and cows. */
+    List<Path> storedFiles() {
+        List<Path> out = new ArrayList<>();
+        for (Path p : config().snapOnStart() ? List.of(cow()) : List.of(image(), cow(), oldCow())) {
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                out.add(pool.requireImage(p));
+            }
+        }
+        return out;
+    }
+
     @Override
     public OptionalLong usage() {
         long total = 0;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import org.qubesstorage.support.DirectoryPool;
 import org.qubesstorage.linux.DurableFiles;
@@ -59,9 +60,10 @@ public final class ReflinkPool extends DirectoryPool {
         Set<Capability> caps = EnumSet.of(Capability.ORIGIN_VOLUMES, Capability.SNAPSHOT_VOLUMES,
                 Capability.VOLATILE_VOLUMES, Capability.REVISIONS, Capability.REVERT, Capability.REVERT_KEEPS_CURRENT,
                 Capability.SNAPSHOTS_DISABLED, Capability.GROW, Capability.SHRINK, Capability.EXPORT_WHILE_RUNNING,
-                Capability.IMPORT_DATA);
+                Capability.IMPORT_DATA, Capability.SPACE_ACCOUNTING);
         if (reflinkSupported()) {
             caps.add(Capability.CHEAP_CLONE);
+            caps.add(Capability.DEDUPLICATION);
         }
         return caps;
     }
@@ -83,6 +85,11 @@ public final class ReflinkPool extends DirectoryPool {
                     + " can live with VM startup delays and wasted disk space, pass the 'setup_check=False' option.");
         }
         createLayout();
+    }
+
+    @Override
+    protected List<Path> storedFiles(Volume volume) {
+        return ((ReflinkVolume) volume).storedFiles();
     }
 
     @Override

@@ -17,6 +17,7 @@ import org.qubesstorage.linux.LoopDevices;
 import org.qubesstorage.linux.NativeFile;
 import org.qubesstorage.spi.AbstractVolume;
 import org.qubesstorage.spi.BlockDevice;
+import org.qubesstorage.spi.Capability;
 import org.qubesstorage.spi.ErrorCode;
 import org.qubesstorage.spi.Revision;
 import org.qubesstorage.spi.StorageException;
@@ -386,6 +387,40 @@ final class ReflinkVolume extends AbstractVolume {
             }
         }
         return config().size();
+    }
+
+    /** The files holding this volume's data now: running, clean and precached images and revisions. */
+    List<Path> storedFiles() {
+        List<Path> out = new ArrayList<>();
+        for (Path p : List.of(files.dirty(), files.clean(), files.precache())) {
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                out.add(pool.requireImage(p));
+            }
+        }
+        files.revisions().forEach(r -> out.add(pool.requireImage(r.path())));
+        return out;
+    }
+
+    /**
+     * The clean image, its precached reflink and the revisions. A dirty image means the volume runs (or crashed and its
+     * next start resumes it): deduplicating its committed files then would only race its stop.
+     */
+    @Override
+    public List<Path> dedupFiles() {
+        if (!pool.capabilities().contains(Capability.DEDUPLICATION)) {
+            throw StorageException.notSupported(pool.driverName(), "deduplication (the file system cannot share extents)");
+        }
+        if (Files.exists(files.dirty(), LinkOption.NOFOLLOW_LINKS)) {
+            throw StorageException.busy(vid() + " is running or was not stopped cleanly (" + files.dirty().getFileName() + " exists)");
+        }
+        List<Path> out = new ArrayList<>();
+        for (Path p : List.of(files.clean(), files.precache())) {
+            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                out.add(pool.requireImage(p));
+            }
+        }
+        files.revisions().forEach(r -> out.add(pool.requireImage(r.path())));
+        return out;
     }
 
     @Override

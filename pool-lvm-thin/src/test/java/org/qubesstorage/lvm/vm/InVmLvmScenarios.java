@@ -175,4 +175,60 @@ public class InVmLvmScenarios {
         dst.exportEnd(exported);
         Locked.run(dst, dst::remove);
     }
+
+    /** {@code thin_ls}'s own figures per thin device id: {@code [exclusive, shared]} bytes. */
+    private static Map<Integer, long[]> thinLs(String tpool, String tmeta) {
+        ExecCommandRunner run = new ExecCommandRunner();
+        run.run(Command.of("dmsetup", "message", tpool, "0", "reserve_metadata_snap"));
+        try {
+            String out = run.run(Command.of("thin_ls", "--metadata-snap", "--no-headers", "-o", "DEV,EXCLUSIVE_BYTES,SHARED_BYTES",
+                    tmeta)).stdout();
+            Map<Integer, long[]> figures = new java.util.HashMap<>();
+            for (String line : out.strip().split("\n")) {
+                String[] f = line.strip().split("\\s+");
+                figures.put(Integer.parseInt(f[0]), new long[] {Long.parseLong(f[1]), Long.parseLong(f[2])});
+            }
+            return figures;
+        } finally {
+            run.run(Command.of("dmsetup", "message", tpool, "0", "release_metadata_snap"));
+        }
+    }
+
+    @Test
+    @DisplayName("space accounting agrees with thin_ls on every volume, and leaves no metadata snapshot reserved")
+    void spaceAgreesWithThinLs() throws Exception {
+        Pool p = pool(new ExecCommandRunner(), InVmLvmKit.THIN_POOL, Map.of("revisions_to_keep", "0"));
+        int n = VMS.incrementAndGet();
+        Volume a = p.initVolume(VolumeSpec.origin(new DomainRef("space-a" + n, true), "root", 64 * MIB));
+        Volume c = p.initVolume(VolumeSpec.origin(new DomainRef("space-c" + n, false), "private", 64 * MIB));
+        for (Volume v : List.of(a, c)) {
+            Locked.run(v, v::create);
+            Locked.run(v, v::start);
+            byte[] d = new byte[(int) ((v == a ? 8 : 4) * MIB)];
+            new Random(n).nextBytes(d);
+            write(v.blockDevice().orElseThrow().path(), d);
+            Locked.run(v, v::stop);
+        }
+        Volume b = p.initVolume(VolumeSpec.origin(new DomainRef("space-b" + n, true), "root", 64 * MIB));
+        Locked.run(b, () -> b.importVolume(a));
+        var space = p.volumeSpace();
+        assertThat(space.get(a.vid()).shared()).as("the template's data, which its clone shares").isGreaterThanOrEqualTo(8 * MIB);
+        assertThat(space.get(c.vid()).exclusive()).isGreaterThanOrEqualTo(4 * MIB);
+        String pool = InVmLvmKit.VG.replace("-", "--") + "-" + InVmLvmKit.THIN_POOL.replace("-", "--");
+        String tpool = "/dev/mapper/" + pool + "-tpool";
+        Map<Integer, long[]> thinLs = thinLs(tpool, "/dev/mapper/" + pool + "_tmeta");
+        String ids = new ExecCommandRunner().run(Command.of("lvs", "--noheadings", "-o", "lv_name,thin_id", InVmLvmKit.VG)).stdout();
+        for (Volume v : List.of(a, b, c)) {
+            String lv = v.vid().substring(v.vid().indexOf('/') + 1);
+            int id = ids.lines().map(String::strip).filter(l -> l.startsWith(lv + " ")).map(l -> Integer.parseInt(l.split("\\s+")[1]))
+                    .findFirst().orElseThrow();
+            assertThat(new long[] {space.get(v.vid()).exclusive(), space.get(v.vid()).shared()}).as(v.vid() + " against thin_ls")
+                    .containsExactly(thinLs.get(id));
+        }
+        String status = new ExecCommandRunner().run(Command.of("dmsetup", "status", tpool)).stdout();
+        assertThat(status.strip().split("\\s+")[6]).as("held metadata root in " + status).isEqualTo("-");
+        for (Volume v : List.of(b, a, c)) {
+            Locked.run(v, v::remove);
+        }
+    }
 }
