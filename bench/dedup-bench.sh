@@ -75,6 +75,9 @@ for FS in btrfs xfs; do
     case $FS in btrfs) mkfs.btrfs -q -f "$LOOP" ;; xfs) mkfs.xfs -q -f -m reflink=1 "$LOOP" ;; esac
     mkdir -p "$WORK/fs" && mount "$LOOP" "$WORK/fs"
     fresh
+    # Untimed: the launcher records its AOT cache on the first run that does work, as a user's does.
+    ./qubes-storage dedup --qubes-xml "$WORK/qubes.xml" --pool p --dry-run --work-dir "$WORK" > /dev/null
+    echo 3 > /proc/sys/vm/drop_caches
     start=$(date +%s.%N)
     for i in 1 2 3; do dd if="$WORK/fs/pool/vm-templates/t$i/root.img" of=/dev/null bs=4M count=$((BASE_MIB / 4)) status=none; done
     end=$(date +%s.%N)
