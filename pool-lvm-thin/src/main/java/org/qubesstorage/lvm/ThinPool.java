@@ -3,6 +3,7 @@ package org.qubesstorage.lvm;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -11,6 +12,7 @@ import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import org.qubesstorage.spi.AbstractPool;
 import org.qubesstorage.spi.Capability;
 import org.qubesstorage.spi.DomainRef;
@@ -138,7 +140,8 @@ public final class ThinPool extends AbstractPool {
     /** From the pool's own mappings (thin_dump on a metadata snapshot): see {@link ThinSpace}. */
     @Override
     public Map<String, SpaceUse> volumeSpace() {
-        return new ThinSpace(lvm, vg, thinPool).measure(listVolumes().stream().map(Volume::vid).toList());
+        return new ThinSpace(lvm, vg, thinPool).measure(listVolumes().stream().map(Volume::vid)
+                .collect(Collectors.toCollection(LinkedHashSet::new)));
     }
 
     @Override

@@ -3,11 +3,11 @@ package org.qubesstorage.lvm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.qubesstorage.spi.SpaceUse;
 import org.qubesstorage.spi.StorageException;
 import org.qubesstorage.support.SharedSpace;
@@ -32,7 +32,7 @@ final class ThinSpace {
     }
 
     /** The space of each of {@code vids} (full LV names of the pool's volumes). */
-    Map<String, SpaceUse> measure(Collection<String> vids) {
+    Map<String, SpaceUse> measure(Set<String> vids) {
         Map<String, Integer> ids = LvsReport.thinIds(lvm.run("Listing thin device ids of " + vg, LvmCommands.thinIds(vg)), thinPool);
         Map<Integer, String> owners = new HashMap<>();
         ids.forEach((lv, id) -> owners.put(id, ownerOf(lv, vids)));
@@ -75,21 +75,23 @@ final class ThinSpace {
         }
     }
 
-    /** The volume {@code lv} belongs to, or {@code lv} itself when it is none of {@code vids}'. */
-    static String ownerOf(String lv, Collection<String> vids) {
-        for (String suffix : List.of(LvmNames.SNAP, LvmNames.IMPORT)) {
-            if (lv.endsWith(suffix) && vids.contains(lv.substring(0, lv.length() - suffix.length()))) {
-                return lv.substring(0, lv.length() - suffix.length());
+    /**
+     * The volume {@code lv} belongs to ({@code <vid>}, {@code <vid>-snap}, {@code <vid>-import},
+     * {@code <vid>-<ts>-back}), or {@code lv} itself when it is none of {@code vids}'.
+     */
+    static String ownerOf(String lv, Set<String> vids) {
+        String vid = lv;
+        if (lv.endsWith(LvmNames.SNAP)) {
+            vid = lv.substring(0, lv.length() - LvmNames.SNAP.length());
+        } else if (lv.endsWith(LvmNames.IMPORT)) {
+            vid = lv.substring(0, lv.length() - LvmNames.IMPORT.length());
+        } else if (lv.endsWith(LvmNames.BACK)) {
+            String stamped = lv.substring(0, lv.length() - LvmNames.BACK.length());
+            int dash = stamped.lastIndexOf('-');
+            if (dash > 0 && LvmNames.revisionId(stamped.substring(0, dash), lv).isPresent()) {
+                vid = stamped.substring(0, dash);
             }
         }
-        if (vids.contains(lv)) {
-            return lv;
-        }
-        for (String vid : vids) {
-            if (LvmNames.revisionId(vid, lv).isPresent()) {
-                return vid;
-            }
-        }
-        return lv;
+        return vids.contains(vid) ? vid : lv;
     }
 }

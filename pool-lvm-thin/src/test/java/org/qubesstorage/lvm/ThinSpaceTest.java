@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -61,7 +62,7 @@ class ThinSpaceTest {
     @Test
     @DisplayName("an LV belongs to its volume through -snap, -import and revision names, else to itself")
     void owners() {
-        List<String> vids = List.of("vg/vm-work-private", "vg/vm-work-root");
+        Set<String> vids = Set.of("vg/vm-work-private", "vg/vm-work-root");
         assertThat(ThinSpace.ownerOf("vg/vm-work-private-snap", vids)).isEqualTo("vg/vm-work-private");
         assertThat(ThinSpace.ownerOf("vg/vm-work-private-import", vids)).isEqualTo("vg/vm-work-private");
         assertThat(ThinSpace.ownerOf("vg/vm-work-private-1733580000-back", vids)).isEqualTo("vg/vm-work-private");

@@ -15,12 +15,12 @@ import org.qubesstorage.linux.NativeFile;
 import org.qubesstorage.spi.SpaceUse;
 
 /**
- * Exclusive and shared bytes of volumes stored as files ({@code file}, {@code file-reflink}), from
- * where their extents lie on disk: a piece of storage referenced by files of two volumes is shared
- * by both; one referenced only by a volume's own files (its image and a revision that is a reflink
- * of it) is exclusive to it, unless the file system flags it shared with something outside the pool
- * (a btrfs snapshot, a reflink copy elsewhere). Where the file system has no FIEMAP (tmpfs) nothing
- * can be shared and every allocated byte is exclusive.
+ * Exclusive and shared bytes of volumes from where their data lies: the extents of their files
+ * ({@code file}, {@code file-reflink}, through FIEMAP) or a thin pool's data blocks. Storage
+ * referenced by two volumes is shared by both; storage referenced only by a volume's own files (its
+ * image and a revision that is a reflink of it) is exclusive to it, unless the file system flags it
+ * shared with something outside the pool (a btrfs snapshot, a reflink copy elsewhere). Where the
+ * file system has no FIEMAP (tmpfs) nothing can be shared and every allocated byte is exclusive.
  */
 public final class SharedSpace {
     private SharedSpace() {}
@@ -38,28 +38,29 @@ public final class SharedSpace {
      * beneath {@code dir}, opened without following links).
      */
     public static Map<String, SpaceUse> measure(Path dir, Map<String, List<Path>> filesByVid) {
-        List<String> owners = new ArrayList<>(filesByVid.keySet());
-        long[] unlocated = new long[owners.size()];
-        List<Piece> pieces = new ArrayList<>();
-        for (int o = 0; o < owners.size(); o++) {
-            for (Path file : filesByVid.get(owners.get(o))) {
+        Map<String, Long> unlocated = new LinkedHashMap<>();
+        List<Reference> references = new ArrayList<>();
+        filesByVid.forEach((vid, files) -> {
+            long bytes = 0;
+            for (Path file : files) {
                 try (NativeFile f = ContainedFiles.openRead(dir, file)) {
                     Optional<List<Fiemap.Extent>> map = Fiemap.of(f);
                     if (map.isEmpty()) {
-                        unlocated[o] += DataMap.total(DataMap.of(f, ImageCopy.size(file)));
+                        bytes += DataMap.total(DataMap.of(f, ImageCopy.size(file)));
                         continue;
                     }
                     for (Fiemap.Extent e : map.get()) {
                         if (e.located()) {
-                            pieces.add(new Piece(e.physical(), e.physical() + e.length(), o, e.shared()));
+                            references.add(new Reference(e.physical(), e.physical() + e.length(), vid, e.shared()));
                         } else {
-                            unlocated[o] += e.length();
+                            bytes += e.length();
                         }
                     }
                 }
             }
-        }
-        return book(owners, pieces, unlocated);
+            unlocated.put(vid, bytes);
+        });
+        return book(references, unlocated);
     }
 
     /**
@@ -81,15 +82,10 @@ public final class SharedSpace {
             });
             pieces.add(new Piece(r.start(), r.end(), o, r.flagged()));
         }
-        long[] bytes = new long[owners.size()];
+        long[] exclusive = new long[owners.size()];
         for (int i = 0; i < owners.size(); i++) {
-            bytes[i] = unlocated.getOrDefault(owners.get(i), 0L);
+            exclusive[i] = unlocated.getOrDefault(owners.get(i), 0L);
         }
-        return book(owners, pieces, bytes);
-    }
-
-    private static Map<String, SpaceUse> book(List<String> owners, List<Piece> pieces, long[] unlocated) {
-        long[] exclusive = unlocated.clone();
         long[] shared = new long[owners.size()];
         sweep(pieces, owners.size(), exclusive, shared);
         Map<String, SpaceUse> out = new LinkedHashMap<>();

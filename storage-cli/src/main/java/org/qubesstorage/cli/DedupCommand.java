@@ -70,8 +70,7 @@ final class DedupCommand {
         } finally {
             progress.finished(!dryRun);
         }
-        Timing timing = new Timing(progress.scanSeconds(), progress.applySeconds());
-        print(spec.commandLine().getOut(), json, dryRun, pool, sources, skipped, report, timing);
+        print(spec.commandLine().getOut(), json, dryRun, pool, sources, skipped, report, progress);
         return ExitStatus.OK;
     }
 
@@ -98,11 +97,8 @@ final class DedupCommand {
         }
     }
 
-    /** Seconds spent scanning and planning, and applying. */
-    private record Timing(double scanSeconds, double applySeconds) {}
-
     private static void print(PrintWriter out, boolean json, boolean dryRun, Pool pool, List<DedupSource> sources,
-                              Map<String, String> skipped, DedupReport r, Timing timing) {
+                              Map<String, String> skipped, DedupReport r, DedupProgress timing) {
         long volumes = sources.stream().map(DedupSource::volume).distinct().count();
         if (json) {
             ObjectNode root = new ObjectMapper().createObjectNode();

@@ -4,9 +4,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
 import org.qubesstorage.console.ExitStatus;
 import org.qubesstorage.spi.Capability;
 import org.qubesstorage.spi.Pool;
@@ -30,59 +33,88 @@ final class UsageCommand {
         return SelectedVolumes.options(spec, false, "Only this pool's volumes.");
     }
 
+    /** One volume's row. */
+    private record Row(String vid, long size, SpaceUse space) {}
+
+    /** One pool's figures, or why it has none. */
+    private record PoolUsage(Pool pool, Optional<String> unavailable, List<Row> rows, SpaceUse total, OptionalLong used,
+                             OptionalLong size) {}
+
     private static int run(CommandSpec spec) {
-        boolean json = QubesStorageCli.flag(spec, "--json");
         SelectedVolumes selected = SelectedVolumes.load(spec);
-        PrintWriter out = spec.commandLine().getOut();
-        ObjectNode root = new ObjectMapper().createObjectNode();
-        ArrayNode pools = root.putArray("pools");
-        if (!json) {
-            out.printf("%-14s %-40s %10s %10s %10s %10s%n", "POOL", "VOLUME", "SIZE", "ALLOCATED", "EXCLUSIVE", "SHARED");
-        }
+        List<PoolUsage> pools = new ArrayList<>();
         for (Map.Entry<Pool, List<Volume>> e : selected.byPool().entrySet()) {
-            Pool pool = e.getKey();
-            ObjectNode p = pools.addObject().put("pool", pool.name()).put("driver", pool.driverName());
-            if (!pool.capabilities().contains(Capability.SPACE_ACCOUNTING)) {
-                String why = "driver " + pool.driverName() + " does not report exclusive and shared space";
-                p.put("unavailable", why);
-                if (!json) {
-                    out.printf("%-14s (%s)%n", pool.name(), why);
-                }
-                continue;
-            }
-            Map<String, SpaceUse> space = pool.volumeSpace();
-            ArrayNode volumes = p.putArray("volumes");
-            SpaceUse total = SpaceUse.exclusive(0);
-            for (Volume v : e.getValue()) {
-                SpaceUse s = space.getOrDefault(v.vid(), SpaceUse.exclusive(0));
-                total = total.plus(s);
-                volumes.addObject().put("vid", v.vid()).put("size", v.size()).put("allocated", s.allocated())
-                        .put("exclusive", s.exclusive()).put("shared", s.shared());
-                if (!json) {
-                    out.printf("%-14s %-40s %10s %10s %10s %10s%n", pool.name(), v.vid(), mib(v.size()), mib(s.allocated()),
-                            mib(s.exclusive()), mib(s.shared()));
-                }
-            }
-            p.put("allocated", total.allocated()).put("exclusive", total.exclusive()).put("shared", total.shared());
-            pool.usage().ifPresent(u -> p.put("pool_used", u));
-            pool.size().ifPresent(s -> p.put("pool_size", s));
-            if (!json) {
-                out.printf("%-14s %-40s %10s %10s %10s %10s%n", pool.name(), "(total; shared counted per volume)", "",
-                        mib(total.allocated()), mib(total.exclusive()), mib(total.shared()));
-                if (pool.usage().isPresent()) {
-                    out.printf("%-14s storage used: %s of %s%n", pool.name(), mib(pool.usage().getAsLong()),
-                            pool.size().isPresent() ? mib(pool.size().getAsLong()) : "?");
-                }
-            }
+            pools.add(measure(e.getKey(), e.getValue()));
         }
-        ArrayNode problems = root.putArray("problems");
-        selected.problems().forEach(problems::add);
-        if (json) {
-            out.println(root.toPrettyString());
+        PrintWriter out = spec.commandLine().getOut();
+        if (QubesStorageCli.flag(spec, "--json")) {
+            out.println(json(pools, selected.problems()));
         } else {
+            table(out, pools);
             selected.problems().forEach(pr -> spec.commandLine().getErr().println("qubes-storage: " + pr));
         }
         return ExitStatus.OK;
+    }
+
+    private static PoolUsage measure(Pool pool, List<Volume> volumes) {
+        if (!pool.capabilities().contains(Capability.SPACE_ACCOUNTING)) {
+            return new PoolUsage(pool, Optional.of("driver " + pool.driverName() + " does not report exclusive and shared space"),
+                    List.of(), SpaceUse.exclusive(0), OptionalLong.empty(), OptionalLong.empty());
+        }
+        Map<String, SpaceUse> space = pool.volumeSpace();
+        List<Row> rows = new ArrayList<>();
+        SpaceUse total = SpaceUse.exclusive(0);
+        for (Volume v : volumes) {
+            SpaceUse s = space.getOrDefault(v.vid(), SpaceUse.exclusive(0));
+            total = total.plus(s);
+            rows.add(new Row(v.vid(), v.size(), s));
+        }
+        return new PoolUsage(pool, Optional.empty(), rows, total, pool.usage(), pool.size());
+    }
+
+    private static void table(PrintWriter out, List<PoolUsage> pools) {
+        String format = "%-14s %-40s %10s %10s %10s %10s%n";
+        out.printf(format, "POOL", "VOLUME", "SIZE", "ALLOCATED", "EXCLUSIVE", "SHARED");
+        for (PoolUsage p : pools) {
+            String name = p.pool().name();
+            if (p.unavailable().isPresent()) {
+                out.printf("%-14s (%s)%n", name, p.unavailable().get());
+                continue;
+            }
+            for (Row r : p.rows()) {
+                out.printf(format, name, r.vid(), mib(r.size()), mib(r.space().allocated()), mib(r.space().exclusive()),
+                        mib(r.space().shared()));
+            }
+            out.printf(format, name, "(total; shared counted per volume)", "", mib(p.total().allocated()),
+                    mib(p.total().exclusive()), mib(p.total().shared()));
+            if (p.used().isPresent()) {
+                out.printf("%-14s storage used: %s of %s%n", name, mib(p.used().getAsLong()),
+                        p.size().isPresent() ? mib(p.size().getAsLong()) : "?");
+            }
+        }
+    }
+
+    private static String json(List<PoolUsage> pools, List<String> problems) {
+        ObjectNode root = new ObjectMapper().createObjectNode();
+        ArrayNode array = root.putArray("pools");
+        for (PoolUsage p : pools) {
+            ObjectNode node = array.addObject().put("pool", p.pool().name()).put("driver", p.pool().driverName());
+            if (p.unavailable().isPresent()) {
+                node.put("unavailable", p.unavailable().get());
+                continue;
+            }
+            ArrayNode volumes = node.putArray("volumes");
+            for (Row r : p.rows()) {
+                volumes.addObject().put("vid", r.vid()).put("size", r.size()).put("allocated", r.space().allocated())
+                        .put("exclusive", r.space().exclusive()).put("shared", r.space().shared());
+            }
+            node.put("allocated", p.total().allocated()).put("exclusive", p.total().exclusive()).put("shared", p.total().shared());
+            p.used().ifPresent(u -> node.put("pool_used", u));
+            p.size().ifPresent(s -> node.put("pool_size", s));
+        }
+        ArrayNode problemArray = root.putArray("problems");
+        problems.forEach(problemArray::add);
+        return root.toPrettyString();
     }
 
     static String mib(long bytes) {

@@ -35,10 +35,6 @@ public final class Deduplicator {
                 throw new IllegalArgumentException("memory budget below 1 MiB: " + memoryBytes);
             }
         }
-
-        public static Settings defaults() {
-            return new Settings(4096, 256L << 20, Path.of("/var/tmp"));
-        }
     }
 
     private final Settings settings;

@@ -402,8 +402,9 @@ final class ReflinkVolume extends AbstractVolume {
     }
 
     /**
-     * The clean image, its precached reflink and the revisions. A dirty image means the volume runs (or crashed and its
-     * next start resumes it): deduplicating its committed files then would only race its stop.
+     * The clean image, its precached reflink and the revisions: {@link #storedFiles()} of a stopped
+     * volume. A dirty image means the volume runs (or crashed and its next start resumes it):
+     * deduplicating its committed files then would only race its stop.
      */
     @Override
     public List<Path> dedupFiles() {
@@ -413,14 +414,7 @@ final class ReflinkVolume extends AbstractVolume {
         if (Files.exists(files.dirty(), LinkOption.NOFOLLOW_LINKS)) {
             throw StorageException.busy(vid() + " is running or was not stopped cleanly (" + files.dirty().getFileName() + " exists)");
         }
-        List<Path> out = new ArrayList<>();
-        for (Path p : List.of(files.clean(), files.precache())) {
-            if (Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
-                out.add(pool.requireImage(p));
-            }
-        }
-        files.revisions().forEach(r -> out.add(pool.requireImage(r.path())));
-        return out;
+        return storedFiles();
     }
 
     @Override
