@@ -25,7 +25,7 @@ class ModuleBoundariesTest {
     private static final String[] TOOLS = {"org.qubesstorage.migrate..", "org.qubesstorage.cli..", "org.qubesstorage.dedup..",
         "org.qubesstorage.demo..", "org.qubesstorage.bench.."};
     private static final String[] DRIVERS = {"org.qubesstorage.file..", "org.qubesstorage.lvm..", "org.qubesstorage.overlay..",
-        "org.qubesstorage.fixture.."};
+        "org.qubesstorage.fixture..", "org.qubesstorage.callback.."};
 
     private static final String[] SUPPORT = {"org.qubesstorage.linux..", "org.qubesstorage.copy..", "org.qubesstorage.support.."};
     private static final String[] TCK = {"org.qubesstorage.tck.."};
@@ -39,7 +39,7 @@ class ModuleBoundariesTest {
         // Rules over an empty or partial import would pass without checking anything.
         for (String probe : new String[] {"spi.Pool", "linux.Libc", "copy.SparseCopier", "host.DriverRegistry",
             "facade.StorageHost", "xml.QubesXml", "wiring.StorageModule", "file.reflink.ReflinkDriver", "lvm.ThinDriver",
-            "fixture.FixtureDriver", "migrate.QvmToLvm", "cli.QubesStorageCli", "dedup.Deduplicator", "demo.Demo"}) {
+            "fixture.FixtureDriver", "callback.CallbackDriver", "migrate.QvmToLvm", "cli.QubesStorageCli", "dedup.Deduplicator", "demo.Demo"}) {
             if (!classes.contain("org.qubesstorage." + probe)) {
                 throw new AssertionError("the class path lacks org.qubesstorage." + probe + " (" + classes.size() + " classes imported)");
             }
@@ -67,6 +67,14 @@ class ModuleBoundariesTest {
     void driversSeeOnlyTheApiAndSupport() {
         noClasses().that().resideInAnyPackage(DRIVERS)
                 .should().dependOnClassesThat().resideInAnyPackage(any(HOST, TOOLS, TCK))
+                .check(classes);
+    }
+
+    @Test
+    @DisplayName("the callback plugin, a template for third parties, uses the SPI alone of this project")
+    void callbackSeesOnlyTheSpi() {
+        noClasses().that().resideInAPackage("org.qubesstorage.callback..")
+                .should().dependOnClassesThat().resideInAnyPackage(any(SUPPORT, HOST, TOOLS, TCK))
                 .check(classes);
     }
 

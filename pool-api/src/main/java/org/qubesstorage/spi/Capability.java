@@ -52,5 +52,11 @@ public enum Capability {
      * A stopped volume keeps its data in regular files of a file system that shares extents, which
      * {@link Volume#dedupFiles()} names for offline deduplication with {@code FIDEDUPERANGE} (SPI 4).
      */
-    DEDUPLICATION
+    DEDUPLICATION,
+    /**
+     * {@link Volume#storedData()} says where a stopped volume's data and its revisions' lie, so
+     * that a tool can report blocks stored more than once where nothing can share them, such as
+     * thin volumes or a branch's layer against its parent (SPI 5).
+     */
+    DUPLICATE_REPORT
 }

@@ -14,7 +14,7 @@ package org.qubesstorage.spi;
  */
 public record SpiVersion(int min, int max) {
     /** The SPI version this pool-api implements. */
-    public static final int CURRENT = 4;
+    public static final int CURRENT = 5;
     /** The oldest SPI version whose drivers still work with this host. */
     public static final int OLDEST_COMPATIBLE = 1;
 

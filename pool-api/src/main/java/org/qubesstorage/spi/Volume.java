@@ -183,6 +183,20 @@ public interface Volume {
         throw StorageException.notSupported(pool().driverName(), "deduplication");
     }
 
+    /**
+     * Where this stopped volume's data lies, its revisions' included, each piece of storage listed
+     * once ({@link Capability#DUPLICATE_REPORT}, SPI 5): for a tool that reads it to find blocks
+     * stored more than once. Together the pieces hold every block of the volume's committed data,
+     * possibly among blocks it no longer uses; the tool only reads them. The host holds
+     * {@link #lock()}, and the paths stay readable until it is released (a driver may activate a
+     * device for it and leave it active, as {@link #export()} does). A running volume is refused
+     * with {@link ErrorCode#BUSY} naming why; without the capability it throws {@link
+     * ErrorCode#NOT_SUPPORTED}.
+     */
+    default List<StoredData> storedData() {
+        throw StorageException.notSupported(pool().driverName(), "duplicate reports");
+    }
+
     /** Changes {@code revisions_to_keep} (-1 and up); extra revisions go at the next commit. */
     void setRevisionsToKeep(int revisionsToKeep);
 }

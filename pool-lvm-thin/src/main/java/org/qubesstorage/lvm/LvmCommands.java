@@ -81,8 +81,16 @@ final class LvmCommands {
         return List.of("dmsetup", "message", "--", tpoolDevice, "0", reserve ? "reserve_metadata_snap" : "release_metadata_snap");
     }
 
-    /** The mappings of every thin device, from the reserved metadata snapshot, as XML into {@code out}. */
-    static List<String> thinDump(String metadataDevice, String out) {
-        return List.of("thin_dump", "--metadata-snap", "--format", "xml", "-o", out, "--", metadataDevice);
+    /**
+     * The mappings of every thin device (or, with {@code devId} at least 0, of that one), from the
+     * reserved metadata snapshot, as XML into {@code out}.
+     */
+    static List<String> thinDump(String metadataDevice, String out, int devId) {
+        List<String> argv = new ArrayList<>(List.of("thin_dump", "--metadata-snap", "--format", "xml", "-o", out));
+        if (devId >= 0) {
+            argv.addAll(List.of("--dev-id", Integer.toString(devId)));
+        }
+        argv.addAll(List.of("--", metadataDevice));
+        return List.copyOf(argv);
     }
 }

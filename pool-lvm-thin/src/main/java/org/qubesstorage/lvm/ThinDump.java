@@ -5,7 +5,9 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.IntFunction;
 import javax.xml.stream.XMLInputFactory;
 import javax.xml.stream.XMLStreamConstants;
@@ -22,34 +24,44 @@ import org.qubesstorage.support.SharedSpace;
 final class ThinDump {
     private ThinDump() {}
 
+    /** One run of a device's blocks: {@code length} bytes at {@code origin} of the device lie at {@code data} of the pool. */
+    record Mapping(int devId, long origin, long data, long length) {}
+
     /**
      * The data each device references, in bytes of the pool's data device, booked to the owner
      * {@code ownerOf} names for its {@code dev_id}.
      */
     static List<SharedSpace.Reference> references(Path xml, IntFunction<String> ownerOf) {
+        Map<Integer, String> owners = new HashMap<>();
+        List<SharedSpace.Reference> out = new ArrayList<>();
+        for (Mapping m : mappings(xml)) {
+            String owner = owners.computeIfAbsent(m.devId(), ownerOf::apply);
+            out.add(new SharedSpace.Reference(m.data(), m.data() + m.length(), owner, false));
+        }
+        return out;
+    }
+
+    /** Every mapping in the dump, in its order (by device, then by origin block). */
+    static List<Mapping> mappings(Path xml) {
         XMLInputFactory factory = XMLInputFactory.newDefaultFactory();
         factory.setProperty(XMLInputFactory.SUPPORT_DTD, false);
         factory.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
-        List<SharedSpace.Reference> out = new ArrayList<>();
+        List<Mapping> out = new ArrayList<>();
         try (InputStream in = Files.newInputStream(xml)) {
             XMLStreamReader r = factory.createXMLStreamReader(in);
             long block = 0;
-            String owner = null;
+            int device = -1;
             while (r.hasNext()) {
                 if (r.next() != XMLStreamConstants.START_ELEMENT) {
                     continue;
                 }
                 switch (r.getLocalName()) {
                     case "superblock" -> block = number(r, "data_block_size") * 512;
-                    case "device" -> owner = ownerOf.apply((int) number(r, "dev_id"));
-                    case "range_mapping" -> {
-                        long start = number(r, "data_begin") * block;
-                        out.add(new SharedSpace.Reference(start, start + number(r, "length") * block, owner, false));
-                    }
-                    case "single_mapping" -> {
-                        long start = number(r, "data_block") * block;
-                        out.add(new SharedSpace.Reference(start, start + block, owner, false));
-                    }
+                    case "device" -> device = (int) number(r, "dev_id");
+                    case "range_mapping" -> out.add(new Mapping(device, number(r, "origin_begin") * block,
+                            number(r, "data_begin") * block, number(r, "length") * block));
+                    case "single_mapping" -> out.add(new Mapping(device, number(r, "origin_block") * block,
+                            number(r, "data_block") * block, block));
                     default -> { }
                 }
             }

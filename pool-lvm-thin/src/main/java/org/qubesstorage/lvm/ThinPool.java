@@ -134,7 +134,7 @@ public final class ThinPool extends AbstractPool {
         return EnumSet.of(Capability.ORIGIN_VOLUMES, Capability.SNAPSHOT_VOLUMES, Capability.VOLATILE_VOLUMES,
                 Capability.REVISIONS, Capability.REVERT, Capability.SNAPSHOTS_DISABLED, Capability.GROW,
                 Capability.SHRINK, Capability.EXPORT_WHILE_RUNNING, Capability.IMPORT_DATA, Capability.CHEAP_CLONE,
-                Capability.SPACE_ACCOUNTING);
+                Capability.SPACE_ACCOUNTING, Capability.DUPLICATE_REPORT);
     }
 
     /** From the pool's own mappings (thin_dump on a metadata snapshot): see {@link ThinSpace}. */

@@ -1,24 +1,18 @@
 package org.qubesstorage.lvm;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.qubesstorage.spi.SpaceUse;
-import org.qubesstorage.spi.StorageException;
 import org.qubesstorage.support.SharedSpace;
 
 /**
  * Exclusive and shared bytes of a thin pool's volumes, from the pool's own mappings: each thin LV's
- * data blocks as {@code thin_dump} reads them from a metadata snapshot, booked to the volume the LV
+ * data blocks as {@code thin_dump} reads them ({@link ThinMetadata}), booked to the volume the LV
  * belongs to (its current LV, {@code -snap}, {@code -import} and revisions). Blocks a volume shares
- * only with its own revisions are exclusive to it: removing it frees them. The snapshot is reserved
- * for the read and released afterwards, also on failure, since a reserved snapshot costs the pool
- * metadata space for as long as it exists.
+ * only with its own revisions are exclusive to it: removing it frees them.
  */
 final class ThinSpace {
     private final LvmRunner lvm;
@@ -36,43 +30,14 @@ final class ThinSpace {
         Map<String, Integer> ids = LvsReport.thinIds(lvm.run("Listing thin device ids of " + vg, LvmCommands.thinIds(vg)), thinPool);
         Map<Integer, String> owners = new HashMap<>();
         ids.forEach((lv, id) -> owners.put(id, ownerOf(lv, vids)));
-        String pool = LvmNames.mapperName(vg + "/" + thinPool);
-        Path tpool = Path.of("/dev/mapper", pool + "-tpool");
-        // Without active thin volumes lvm may not have the -tpool layer; the pool device is the target then.
-        String target = Files.exists(tpool) ? tpool.toString() : Path.of("/dev/mapper", pool).toString();
-        Path xml;
-        try {
-            xml = Files.createTempFile("thin-dump-", ".xml");
-        } catch (IOException e) {
-            throw StorageException.backend("Cannot make a temporary file for thin_dump: " + e.getMessage(), e);
-        }
-        try {
-            try {
-                lvm.run("Reserving the metadata snapshot of " + vg + "/" + thinPool, LvmCommands.metadataSnap(target, true));
-            } catch (StorageException e) {
-                throw StorageException.backend(e.getMessage() + " (if a metadata snapshot was left reserved, release it with"
-                        + " `dmsetup message " + target + " 0 release_metadata_snap`)", e);
-            }
-            try {
-                lvm.run("Reading the mappings of " + vg + "/" + thinPool,
-                        LvmCommands.thinDump("/dev/mapper/" + pool + "_tmeta", xml.toString()));
-            } finally {
-                lvm.run("Releasing the metadata snapshot of " + vg + "/" + thinPool, LvmCommands.metadataSnap(target, false));
-            }
-            List<SharedSpace.Reference> refs = ThinDump.references(xml, id -> owners.getOrDefault(id, "#" + id));
-            Map<String, Long> none = new LinkedHashMap<>();
-            vids.forEach(v -> none.put(v, 0L));
-            Map<String, SpaceUse> all = SharedSpace.book(refs, none);
-            Map<String, SpaceUse> out = new LinkedHashMap<>();
-            vids.forEach(v -> out.put(v, all.get(v)));
-            return out;
-        } finally {
-            try {
-                Files.deleteIfExists(xml);
-            } catch (IOException ignored) {
-                // a temporary file; nothing depends on it
-            }
-        }
+        List<SharedSpace.Reference> refs = new ThinMetadata(lvm, vg, thinPool).read(-1,
+                xml -> ThinDump.references(xml, id -> owners.getOrDefault(id, "#" + id)));
+        Map<String, Long> none = new LinkedHashMap<>();
+        vids.forEach(v -> none.put(v, 0L));
+        Map<String, SpaceUse> all = SharedSpace.book(refs, none);
+        Map<String, SpaceUse> out = new LinkedHashMap<>();
+        vids.forEach(v -> out.put(v, all.get(v)));
+        return out;
     }
 
     /**

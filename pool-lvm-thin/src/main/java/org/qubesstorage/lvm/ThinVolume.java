@@ -17,6 +17,7 @@ import org.qubesstorage.spi.BlockDevice;
 import org.qubesstorage.spi.ErrorCode;
 import org.qubesstorage.spi.Revision;
 import org.qubesstorage.spi.StorageException;
+import org.qubesstorage.spi.StoredData;
 import org.qubesstorage.spi.Volume;
 import org.qubesstorage.spi.VolumeConfig;
 import org.qubesstorage.spi.VolumeType;
@@ -380,6 +381,25 @@ final class ThinVolume extends AbstractVolume {
         return mapperPath(current);
     }
 
+
+    /**
+     * The committed LV and the revisions, each activated if it is not (as {@link #export()} does)
+     * and left active. A running volume is refused: its snapshot changes under any reader.
+     */
+    @Override
+    public List<StoredData> storedData() {
+        assertLocked();
+        if (isDirty() || runningDirect) {
+            throw StorageException.busy(vid() + " is running" + (runningDirect ? "" : " or was not stopped cleanly ("
+                    + LvmNames.lv(snap()) + " exists)"));
+        }
+        List<String> lvs = new ArrayList<>(revisionLvs());
+        if (cache().contains(vid())) {
+            lvs.add(vid());
+        }
+        lvs.forEach(this::activateIfNeeded);
+        return new ThinStoredData(pool.lvm(), pool.vg(), pool.thinPoolName()).of(lvs, this::mapperPath);
+    }
 
     @Override
     public Path importData(long size) {

@@ -95,7 +95,7 @@ public final class OverlayPool extends DirectoryPool {
         return EnumSet.of(Capability.ORIGIN_VOLUMES, Capability.SNAPSHOT_VOLUMES, Capability.VOLATILE_VOLUMES,
                 Capability.REVISIONS, Capability.REVERT, Capability.REVERT_KEEPS_CURRENT, Capability.EXPORT_WHILE_RUNNING,
                 Capability.IMPORT_DATA, Capability.CHEAP_CLONE, Capability.LAYERS, Capability.GROW,
-                Capability.SPACE_ACCOUNTING);
+                Capability.SPACE_ACCOUNTING, Capability.DUPLICATE_REPORT);
     }
 
     /**

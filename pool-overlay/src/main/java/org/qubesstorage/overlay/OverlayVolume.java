@@ -5,8 +5,11 @@ import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.LinkOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalLong;
@@ -28,6 +31,7 @@ import org.qubesstorage.spi.ErrorCode;
 import org.qubesstorage.spi.Layer;
 import org.qubesstorage.spi.Revision;
 import org.qubesstorage.spi.StorageException;
+import org.qubesstorage.spi.StoredData;
 import org.qubesstorage.spi.Volume;
 import org.qubesstorage.spi.VolumeConfig;
 import org.qubesstorage.spi.VolumeType;
@@ -443,7 +447,38 @@ final class OverlayVolume extends AbstractVolume {
         return OptionalLong.of(pool.allocated(cur.get().data()));
     }
 
+    /**
+     * Each committed revision's own data: a base image whole (mapped by the reader), a layer as
+     * the chunks of its store its exceptions name (its header, metadata areas and chunks written
+     * after its last commit hold no data of the volume). Refused while the volume runs, or while
+     * an interrupted commit waits for the next start.
+     */
+    @Override
+    public List<StoredData> storedData() {
+        assertLocked();
+        if (isDirty() || Files.exists(files.session())) {
+            throw StorageException.busy(vid() + " is running or its last run is not committed yet");
+        }
+        List<StoredData> out = new ArrayList<>();
+        Set<Object> seen = new HashSet<>();
+        for (StoredRevision r : files.revisions()) {
+            // A revert commits an older revision again as a hard link: one piece of storage, listed once.
+            if (seen.add(fileKey(r.data()))) {
+                out.add(r.isLayer() ? LayerExtents.of(r.data()) : StoredData.wholeFile(r.data()));
+            }
+        }
+        return out;
+    }
+
     // ---- helpers ---------------------------------------------------------------------------------
+
+    private static Object fileKey(Path file) {
+        try {
+            return Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+        } catch (IOException e) {
+            throw StorageException.backend("Cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
 
     private Optional<StoredRevision> current() {
         return files.current();

@@ -5,16 +5,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -36,6 +42,7 @@ import org.qubesstorage.spi.Pool;
 import org.qubesstorage.spi.Revision;
 import org.qubesstorage.spi.SpaceUse;
 import org.qubesstorage.spi.StorageException;
+import org.qubesstorage.spi.StoredData;
 import org.qubesstorage.spi.Volume;
 import org.qubesstorage.spi.VolumeSpec;
 
@@ -840,6 +847,80 @@ public abstract class PoolConformanceKit {
             start(v);
             assertCode(() -> locked(v, v::dedupFiles), ErrorCode.BUSY);
             stop(v);
+        }
+    }
+
+    @Nested
+    @DisplayName("Duplicate reports")
+    class DuplicateReports {
+        private static final int BLOCK = 4096;
+
+        @Test
+        void stored_data_is_refused_where_not_declared() {
+            assumeFalse(has(Capability.DUPLICATE_REPORT), "the pool declares duplicate reports");
+            assumeTrue(has(Capability.ORIGIN_VOLUMES), "needs origin volumes");
+            Volume v = origin();
+            commit(v, 0, random(65536, 95));
+            assertCode(() -> locked(v, v::storedData), ErrorCode.NOT_SUPPORTED);
+        }
+
+        @Test
+        void stored_data_holds_every_block_written_to_a_stopped_volume_and_its_revisions() throws IOException {
+            assumeTrue(has(Capability.DUPLICATE_REPORT), "the pool does not declare duplicate reports");
+            assumeTrue(has(Capability.ORIGIN_VOLUMES), "needs origin volumes");
+            Volume v = origin();
+            byte[] first = random(16 * BLOCK, 96);
+            byte[] second = random(8 * BLOCK, 97);
+            commit(v, 0, first);
+            commit(v, 1 << 20, second);
+            Set<ByteBuffer> stored = new HashSet<>();
+            for (StoredData d : locked(v, v::storedData)) {
+                stored.addAll(blocks(d));
+            }
+            assertThat(stored).as("blocks of the first commit").containsAll(split(first));
+            assertThat(stored).as("blocks of the second commit").containsAll(split(second));
+        }
+
+        @Test
+        void stored_data_of_a_running_volume_is_refused() {
+            assumeTrue(has(Capability.DUPLICATE_REPORT), "the pool does not declare duplicate reports");
+            assumeTrue(has(Capability.ORIGIN_VOLUMES), "needs origin volumes");
+            Volume v = origin();
+            commit(v, 0, random(65536, 98));
+            start(v);
+            assertCode(() -> locked(v, v::storedData), ErrorCode.BUSY);
+            stop(v);
+            assertThat(locked(v, v::storedData)).as("stopped again").isNotEmpty();
+        }
+
+        /** The 4 KiB blocks of {@code d}'s extents, which must lie within its path. */
+        private static List<ByteBuffer> blocks(StoredData d) throws IOException {
+            List<ByteBuffer> out = new ArrayList<>();
+            try (FileChannel ch = FileChannel.open(d.path(), StandardOpenOption.READ)) {
+                long size = Math.ceilDiv(ch.size(), 512) * 512;
+                List<StoredData.Extent> extents = d.extents().isPresent() ? d.extents().get()
+                        : size == 0 ? List.of() : List.of(new StoredData.Extent(0, size, StoredData.Extent.OWN));
+                for (StoredData.Extent e : extents) {
+                    for (long at = e.offset(); at + BLOCK <= e.offset() + e.length(); at += BLOCK) {
+                        ByteBuffer b = ByteBuffer.allocate(BLOCK);
+                        while (b.hasRemaining()) {
+                            if (ch.read(b, at + b.position()) < 0) {
+                                throw new AssertionError("extent " + e + " ends past the end of " + d.path());
+                            }
+                        }
+                        out.add(b.flip());
+                    }
+                }
+            }
+            return out;
+        }
+
+        private static List<ByteBuffer> split(byte[] data) {
+            List<ByteBuffer> out = new ArrayList<>();
+            for (int at = 0; at < data.length; at += BLOCK) {
+                out.add(ByteBuffer.wrap(data, at, BLOCK).slice());
+            }
+            return out;
         }
     }
 

@@ -17,12 +17,14 @@ import org.qubesstorage.copy.BlockHasher;
 import org.qubesstorage.linux.DataMap;
 import org.qubesstorage.linux.Fiemap;
 import org.qubesstorage.linux.NativeFile;
+import org.qubesstorage.spi.StoredData;
 import org.qubesstorage.support.ImageCopy;
 
 /**
  * Reads every data block of the sources once and writes one index record per block that is not all
- * zeros: its content hash (XXH3-128), where its storage lies (from FIEMAP, so blocks that already
- * share storage are known as such) and where it is (source, block). Holes are never read.
+ * zeros: its content hash (XXH3-128), where its storage lies (from the driver's extents or FIEMAP,
+ * so blocks that already share storage are known as such) and where it is (source, block). Holes
+ * and unmapped ranges are never read.
  *
  * <p>Records are {@code [hash high, hash low, physical block, source << 32 | block]}; the bucket is
  * the hash's top bits, so equal blocks meet in one bucket. Observers are called from the scanning
@@ -49,12 +51,19 @@ final class BlockScanner {
     /** The data ranges of {@code source}, whole blocks only (a partial tail block cannot be shared). */
     List<Range> ranges(DedupSource source) {
         List<Range> out = new ArrayList<>();
+        if (source.extents().isPresent()) {
+            List<StoredData.Extent> extents = source.extents().get();
+            checkBlocks(source, extents.isEmpty() ? 0 : extents.getLast().offset() + extents.getLast().length());
+            for (StoredData.Extent e : extents) {
+                boolean located = e.storage() != StoredData.Extent.OWN;
+                add(out, e.offset(), e.offset() + e.length(), located ? e.storage() : 0, located);
+            }
+            return out;
+        }
         try (NativeFile f = NativeFile.openRead(source.path())) {
             Optional<List<Fiemap.Extent>> map = Fiemap.of(f);
             long size = ImageCopy.size(source.path());
-            if (size / blockSize >= 1L << 32) {
-                throw new IllegalArgumentException(source.path() + " has more than 2^32 blocks of " + blockSize + " bytes");
-            }
+            checkBlocks(source, size);
             if (map.isPresent()) {
                 for (Fiemap.Extent e : map.get()) {
                     add(out, e.logical(), Math.min(e.logical() + e.length(), size), e.physical(), e.located());
@@ -66,6 +75,13 @@ final class BlockScanner {
             }
         }
         return out;
+    }
+
+    /** Locations keep a block number in 32 bits. */
+    private void checkBlocks(DedupSource source, long size) {
+        if (size / blockSize >= 1L << 32) {
+            throw new IllegalArgumentException(source.path() + " has more than 2^32 blocks of " + blockSize + " bytes");
+        }
     }
 
     private void add(List<Range> out, long start, long end, long physical, boolean located) {
@@ -118,6 +134,8 @@ final class BlockScanner {
     private void read(List<DedupSource> sources, List<List<Range>> ranges, BlockingQueue<Filled> work,
                       BlockingQueue<MemorySegment> free, BooleanSupplier stop, List<Future<?>> workers) {
         for (int s = 0; s < sources.size() && !stop.getAsBoolean(); s++) {
+            // Buffered, not O_DIRECT: FIDEDUPERANGE compares through the page cache and reads a
+            // cold range page by page, so the scan's cached pages are what makes applying fast.
             try (NativeFile f = NativeFile.openRead(sources.get(s).path())) {
                 for (Range r : ranges.get(s)) {
                     for (long at = 0; at < r.length() && !stop.getAsBoolean(); at += TASK) {

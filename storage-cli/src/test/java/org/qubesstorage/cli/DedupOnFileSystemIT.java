@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -101,34 +102,49 @@ class DedupOnFileSystemIT {
         return HexFormat.of().formatHex(md.digest());
     }
 
+    /** A file-reflink pool in {@code fs} and its qubes.xml, with {@code count} templates' volumes. */
+    private record Templates(Path poolDir, Path xml, Map<String, Volume> volumes) {}
+
+    /**
+     * Full copies of one base (written, not cloned), each but the first with 1 MiB of its own; on a
+     * file system without reflinks the pool is set up as upstream allows there ({@code setup_check=False}).
+     */
+    private Templates templates(ScratchFileSystem fs, int count, boolean reflinks) throws IOException {
+        Path poolDir = fs.mountPoint().resolve("pool");
+        Map<String, String> params = reflinks ? Map.of("dir_path", poolDir.toString())
+                : Map.of("dir_path", poolDir.toString(), "setup_check", "False");
+        Pool pool = new ReflinkDriver().create(new PoolConfig("p", ReflinkDriver.NAME, params), HostDriverContext.system());
+        pool.setup();
+        StringBuilder domains = new StringBuilder();
+        byte[] base = new byte[DATA];
+        new Random(1).nextBytes(base);
+        Map<String, Volume> volumes = new LinkedHashMap<>();
+        for (int i = 1; i <= count; i++) {
+            String name = "t" + i;
+            domains.append("""
+                    <domain id="d%d" class="TemplateVM"><properties><property name="name">%s</property></properties>
+                      <volume-config><volume name="root" pool="p" vid="vm-templates/%s/root" size="%d" rw="True" save_on_stop="True"/>
+                      </volume-config></domain>""".formatted(i, name, name, SIZE));
+            Volume v = pool.initVolume(VolumeSpec.origin(new DomainRef(name, true), "root", SIZE));
+            Locked.run(v, v::create);
+            importData(v, i == 1 ? base : changed(base, i * 8 * MIB, MIB, i));
+            volumes.put(v.vid(), v);
+        }
+        Path xml = Files.writeString(tmp.resolve("qubes.xml"), """
+                <qubes><pools><pool name="p" dir_path="%s" driver="file-reflink"%s/></pools>
+                <properties><property name="default_pool">p</property></properties>
+                <domains>%s</domains></qubes>""".formatted(poolDir, reflinks ? "" : " setup_check=\"False\"", domains));
+        return new Templates(poolDir, xml, volumes);
+    }
+
     @ParameterizedTest(name = "on {0}")
     @ValueSource(strings = {"btrfs", "xfs"})
     void threeCopiesShareTheirBlocksAndKeepTheirContent(String type) throws Exception {
         try (ScratchFileSystem fs = mount(type)) {
-            Path poolDir = fs.mountPoint().resolve("pool");
-            Pool pool = new ReflinkDriver().create(new PoolConfig("p", ReflinkDriver.NAME, Map.of("dir_path", poolDir.toString())),
-                    HostDriverContext.system());
-            pool.setup();
-            StringBuilder domains = new StringBuilder();
-            byte[] base = new byte[DATA];
-            new Random(1).nextBytes(base);
-            Map<String, Volume> volumes = new LinkedHashMap<>();
-            for (int i = 1; i <= 4; i++) {
-                String name = "t" + i;
-                domains.append("""
-                        <domain id="d%d" class="TemplateVM"><properties><property name="name">%s</property></properties>
-                          <volume-config><volume name="root" pool="p" vid="vm-templates/%s/root" size="%d" rw="True" save_on_stop="True"/>
-                          </volume-config></domain>""".formatted(i, name, name, SIZE));
-                Volume v = pool.initVolume(VolumeSpec.origin(new DomainRef(name, true), "root", SIZE));
-                Locked.run(v, v::create);
-                // Full copies (written, not cloned), each but the first with 1 MiB of its own.
-                importData(v, i == 1 ? base : changed(base, i * 8 * MIB, MIB, i));
-                volumes.put(v.vid(), v);
-            }
-            Path xml = Files.writeString(tmp.resolve("qubes.xml"), """
-                    <qubes><pools><pool name="p" dir_path="%s" driver="file-reflink"/></pools>
-                    <properties><property name="default_pool">p</property></properties>
-                    <domains>%s</domains></qubes>""".formatted(poolDir, domains));
+            Templates t = templates(fs, 4, true);
+            Path poolDir = t.poolDir();
+            Path xml = t.xml();
+            Map<String, Volume> volumes = t.volumes();
             Volume running = volumes.get("vm-templates/t4/root");
             Locked.run(running, running::start);
             try {
@@ -178,6 +194,32 @@ class DedupOnFileSystemIT {
             } finally {
                 Locked.run(running, running::stop);
             }
+        }
+    }
+
+    @Test
+    void onExt4TheCopiesAreReportedAndNothingChanges() throws Exception {
+        try (ScratchFileSystem fs = mount("ext4")) {
+            Templates t = templates(fs, 3, false);
+            Map<String, String> hashes = new LinkedHashMap<>();
+            for (String vid : t.volumes().keySet()) {
+                hashes.put(vid, sha256(t.poolDir().resolve(vid + ".img")));
+            }
+            long usedBefore = fs.usedBytes();
+            Run run = cli("dedup", "--qubes-xml", t.xml().toString(), "--pool", "p", "--json", "--work-dir", tmp.toString());
+            assertThat(run.code()).as(run.err()).isZero();
+            JsonNode r = run.json();
+            assertThat(r.get("report_only").asText()).contains("cannot share extents");
+            assertThat(r.get("dry_run").asBoolean()).as("a pool that cannot share is never changed").isTrue();
+            assertThat(r.get("reclaimable").asLong()).isEqualTo(2L * (DATA - MIB));
+            assertThat(r.get("by_pair").get("vm-templates/t3/root <- vm-templates/t1/root").asLong()).isEqualTo(DATA - MIB);
+            assertThat(r.get("shared").asLong()).isZero();
+            assertThat(fs.usedBytes()).as("space used").isEqualTo(usedBefore);
+            for (Map.Entry<String, String> e : hashes.entrySet()) {
+                assertThat(sha256(t.poolDir().resolve(e.getKey() + ".img"))).as("content of " + e.getKey()).isEqualTo(e.getValue());
+            }
+            Run text = cli("dedup", "--qubes-xml", t.xml().toString(), "--pool", "p", "--work-dir", tmp.toString());
+            assertThat(text.out()).contains("report only: its file system cannot share extents", "nothing changed");
         }
     }
 

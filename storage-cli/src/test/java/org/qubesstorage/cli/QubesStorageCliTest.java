@@ -107,7 +107,7 @@ class QubesStorageCliTest {
     }
 
     @Test
-    @DisplayName("usage books the revision a branch sits on as shared, and dedup refuses a pool that cannot share extents")
+    @DisplayName("usage books the revision a branch sits on as shared; dedup reports on overlay and refuses a pool that cannot say")
     void usageOfLayers() throws Exception {
         Path xml = overlayInstallation();
         var pool = overlayPool();
@@ -135,9 +135,18 @@ class QubesStorageCliTest {
         assertThat(byVid.get("vm-templates/debian-net/root").get("allocated").asLong()).as("an empty layer").isLessThan(content.length);
         Run text = run("usage", "--qubes-xml", xml.toString(), "--pool", "ov");
         assertThat(text.out()).contains("ALLOCATED", "EXCLUSIVE", "SHARED", "vm-templates/debian/root");
-        Run dedup = run("dedup", "--qubes-xml", xml.toString(), "--pool", "ov", "--dry-run");
-        assertThat(dedup.code()).isEqualTo(2);
-        assertThat(dedup.err()).contains("does not support deduplication in pool ov");
+        Run dedup = run("dedup", "--qubes-xml", xml.toString(), "--pool", "ov", "--json", "--work-dir", dir.toString());
+        assertThat(dedup.code()).as(dedup.err()).isZero();
+        var report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(dedup.out());
+        assertThat(report.get("report_only").asText()).contains("exception store");
+        assertThat(report.get("scanned").asLong()).as("the template's base; the branch's layer is empty").isEqualTo(content.length);
+        assertThat(report.get("duplicate").asLong()).isZero();
+        Path fileXml = Files.writeString(dir.resolve("file.xml"), """
+                <qubes><pools><pool name="f" dir_path="%s" driver="file"/></pools>
+                <properties><property name="default_pool">f</property></properties><domains/></qubes>""".formatted(dir.resolve("f")));
+        Run refused = run("dedup", "--qubes-xml", fileXml.toString(), "--pool", "f");
+        assertThat(refused.code()).isEqualTo(2);
+        assertThat(refused.err()).contains("does not support deduplication in pool f", "can neither share blocks");
         assertThat(run("usage", "--qubes-xml", xml.toString(), "--pool", "nope").err()).contains("No pool nope");
     }
 

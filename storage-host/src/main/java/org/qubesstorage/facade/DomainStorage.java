@@ -29,11 +29,13 @@ public final class DomainStorage {
     private final DomainEntry entry;
     private final Map<String, Volume> volumes;
     private final RunningState running;
+    private final EphemeralCrypt crypt;
 
-    DomainStorage(DomainEntry entry, Map<String, Volume> volumes, RunningState running) {
+    DomainStorage(DomainEntry entry, Map<String, Volume> volumes, RunningState running, EphemeralCrypt crypt) {
         this.entry = requireNonNull(entry, "entry");
         this.volumes = Collections.unmodifiableMap(new LinkedHashMap<>(volumes));
         this.running = requireNonNull(running, "running");
+        this.crypt = requireNonNull(crypt, "crypt");
     }
 
     /**
@@ -42,7 +44,7 @@ public final class DomainStorage {
      * defaults ({@code QubesVM.__init__}), so a domain without {@code <volume-config>} still has
      * its root, private, volatile and kernel volumes.
      */
-    static DomainStorage load(DomainEntry entry, VolumeResolver resolver, RunningState running) {
+    static DomainStorage load(DomainEntry entry, VolumeResolver resolver, RunningState running, EphemeralCrypt crypt) {
         Map<String, Map<String, String>> configs = new LinkedHashMap<>(entry.volumes());
         for (String name : VolumeDefaults.forClass(entry.klass()).keySet()) {
             configs.putIfAbsent(name, Map.of());
@@ -52,7 +54,7 @@ public final class DomainStorage {
             VolumeResolver.Resolved r = resolver.resolve(entry, v.getKey(), v.getValue());
             vols.put(v.getKey(), r.pool().initVolume(r.spec()));
         }
-        return new DomainStorage(entry, vols, running);
+        return new DomainStorage(entry, vols, running, crypt);
     }
 
     /**
@@ -62,7 +64,35 @@ public final class DomainStorage {
     public static DomainStorage init(DomainEntry entry, Map<String, Map.Entry<Pool, VolumeSpec>> specs, RunningState running) {
         Map<String, Volume> vols = new LinkedHashMap<>();
         specs.forEach((name, ps) -> vols.put(name, ps.getKey().initVolume(ps.getValue())));
-        return new DomainStorage(entry, vols, running);
+        return new DomainStorage(entry, vols, running, EphemeralCrypt.system());
+    }
+
+    /** Whether {@code v} runs behind a throw-away key (upstream's {@code ephemeral} getter). */
+    private static boolean ephemeral(Volume v) {
+        return v.config().effectiveEphemeral(v.pool().ephemeralVolatile());
+    }
+
+    /** The volumes by name, each with the encrypted mapping it would run behind. */
+    private Map<Volume, Path> mappings() {
+        Map<Volume, Path> out = new LinkedHashMap<>();
+        volumes.forEach((name, v) -> out.put(v, EphemeralCrypt.mapping(entry.name(), name)));
+        return out;
+    }
+
+    /** Starts {@code v}: behind its encrypted mapping when ephemeral (upstream's {@code start_encrypted}). */
+    private void startOne(Volume v, Path mapping) {
+        Locked.run(v, () -> {
+            if (ephemeral(v)) {
+                crypt.start(v, mapping);
+            } else {
+                v.start();
+            }
+        });
+    }
+
+    /** Stops {@code v}, closing an encrypted mapping first wherever there is one (upstream's {@code stop_encrypted}). */
+    private void stopOne(Volume v, Path mapping) {
+        Locked.run(v, () -> crypt.stop(v, mapping));
     }
 
     public DomainEntry entry() {
@@ -103,7 +133,8 @@ public final class DomainStorage {
                         + " and cannot be the source of " + v.vid() + " now");
             }
         }
-        List<Concurrently.Outcome<Volume>> outcomes = Concurrently.forEach(list(), v -> Locked.run(v, v::start));
+        Map<Volume, Path> mappings = mappings();
+        List<Concurrently.Outcome<Volume>> outcomes = Concurrently.forEach(list(), v -> startOne(v, mappings.get(v)));
         List<Volume> started = new ArrayList<>();
         boolean failed = false;
         for (Concurrently.Outcome<Volume> o : outcomes) {
@@ -114,7 +145,7 @@ public final class DomainStorage {
             }
         }
         if (failed) {
-            List<Concurrently.Outcome<Volume>> undo = Concurrently.forEach(started, v -> Locked.run(v, v::stop));
+            List<Concurrently.Outcome<Volume>> undo = Concurrently.forEach(started, v -> stopOne(v, mappings.get(v)));
             undo.stream().filter(o -> !o.ok()).forEach(o -> LOG.warn("Stopping {} after a failed start failed too: {}",
                     o.item(), o.failure().getMessage()));
             Concurrently.throwFirst(outcomes);
@@ -124,7 +155,8 @@ public final class DomainStorage {
 
     /** Stops every volume concurrently; all are stopped even if one fails, then the first error is thrown. */
     public void stop() {
-        List<Concurrently.Outcome<Volume>> outcomes = Concurrently.forEach(list(), v -> Locked.run(v, v::stop));
+        Map<Volume, Path> mappings = mappings();
+        List<Concurrently.Outcome<Volume>> outcomes = Concurrently.forEach(list(), v -> stopOne(v, mappings.get(v)));
         for (Concurrently.Outcome<Volume> o : outcomes) {
             if (o.ok()) {
                 running.markStopped(o.item());
@@ -215,10 +247,11 @@ public final class DomainStorage {
         return out;
     }
 
-    /** What to attach to the domain, in volume order. */
+    /** What to attach to the domain, in volume order; an ephemeral volume as its encrypted mapping. */
     public List<BlockDevice> blockDevices() {
         List<BlockDevice> out = new ArrayList<>();
-        volumes.values().forEach(v -> v.blockDevice().ifPresent(out::add));
+        volumes.forEach((name, v) -> v.blockDevice().ifPresent(d -> out.add(ephemeral(v)
+                ? BlockDevice.disk(EphemeralCrypt.mapping(entry.name(), name), d.name(), d.rw()) : d)));
         return out;
     }
 

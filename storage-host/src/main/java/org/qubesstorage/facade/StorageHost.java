@@ -22,14 +22,21 @@ public final class StorageHost {
     private final QubesXml xml;
     private final PoolRegistry pools;
     private final RunningState running;
+    private final EphemeralCrypt crypt;
     private final VolumeResolver resolver;
     private final Map<String, DomainStorage> domains = new LinkedHashMap<>();
     private final Set<String> loading = new HashSet<>();
 
     public StorageHost(QubesXml xml, PoolRegistry pools, RunningState running) {
+        this(xml, pools, running, EphemeralCrypt.system());
+    }
+
+    /** With the cryptsetup runner ephemeral volumes start through (a fake one in tests). */
+    public StorageHost(QubesXml xml, PoolRegistry pools, RunningState running, EphemeralCrypt crypt) {
         this.xml = requireNonNull(xml, "xml");
         this.pools = requireNonNull(pools, "pools");
         this.running = requireNonNull(running, "running");
+        this.crypt = requireNonNull(crypt, "crypt");
         this.resolver = new VolumeResolver(xml, pools, this);
     }
 
@@ -57,7 +64,7 @@ public final class StorageHost {
         }
         try {
             entry.template().ifPresent(this::domain);
-            ds = DomainStorage.load(entry, resolver, running);
+            ds = DomainStorage.load(entry, resolver, running, crypt);
             domains.put(name, ds);
             return ds;
         } finally {

@@ -6,12 +6,15 @@ import com.google.inject.AbstractModule;
 import com.google.inject.Guice;
 import com.google.inject.Injector;
 import com.google.inject.Module;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import org.qubesstorage.spi.CommandRunner;
 import org.qubesstorage.spi.DriverContext;
 import org.qubesstorage.spi.DriverParameter;
 import org.qubesstorage.spi.Pool;
@@ -31,8 +34,36 @@ public final class PoolFactory {
 
     public PoolFactory(DriverRegistry registry, DriverContext context, Optional<Injector> parentInjector) {
         this.registry = requireNonNull(registry, "registry");
-        this.context = requireNonNull(context, "context");
+        this.context = new LendingContext(requireNonNull(context, "context"), this);
         this.parentInjector = requireNonNull(parentInjector, "parentInjector");
+    }
+
+    /** What the pools this factory makes run commands with, and what a facade over them uses too. */
+    public DriverContext context() {
+        return context;
+    }
+
+    /** The host's context, lending drivers this factory to make the pools they wrap. */
+    private record LendingContext(DriverContext base, PoolFactory factory) implements DriverContext {
+        @Override
+        public CommandRunner commands() {
+            return base.commands();
+        }
+
+        @Override
+        public Clock clock() {
+            return base.clock();
+        }
+
+        @Override
+        public Path runtimeDirectory() {
+            return base.runtimeDirectory();
+        }
+
+        @Override
+        public Pool createPool(PoolConfig config) {
+            return factory.create(config);
+        }
     }
 
     /** A pool from its {@code <pool>} element's attributes (including {@code name} and {@code driver}). */
@@ -45,14 +76,18 @@ public final class PoolFactory {
         if (driverName == null || driverName.isEmpty()) {
             throw StorageException.invalidConfiguration("No driver specified for pool " + name);
         }
-        PoolDriver driver = registry.find(driverName).orElseThrow(() -> StorageException.invalidConfiguration(
-                "No driver " + driverName + " for pool " + name + " (available: "
-                        + String.join(", ", registry.drivers().keySet()) + ")"));
         Map<String, String> params = new java.util.LinkedHashMap<>(attributes);
         params.remove("name");
         params.remove("driver");
-        PoolConfig config = validate(new PoolConfig(name, driverName, params), driver);
-        return instantiate(driver, config);
+        return create(new PoolConfig(name, driverName, params));
+    }
+
+    /** A pool of {@code config.driver()}, its parameters checked; also what a wrapping driver asks its context for. */
+    public Pool create(PoolConfig config) {
+        PoolDriver driver = registry.find(config.driver()).orElseThrow(() -> StorageException.invalidConfiguration(
+                "No driver " + config.driver() + " for pool " + config.name() + " (available: "
+                        + String.join(", ", registry.drivers().keySet()) + ")"));
+        return instantiate(driver, validate(config, driver));
     }
 
     /** Checks {@code config} against {@code driver}'s parameters. */

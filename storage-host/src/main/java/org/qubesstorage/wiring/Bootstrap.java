@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.UnaryOperator;
+import org.qubesstorage.facade.EphemeralCrypt;
 import org.qubesstorage.facade.RunningState;
 import org.qubesstorage.facade.StorageHost;
 import org.qubesstorage.host.DriverRegistry;
@@ -54,8 +55,11 @@ public record Bootstrap(QubesXmlFile file, DriverRegistry drivers, PoolFactory f
         return new Bootstrap(file, drivers, factory, pools);
     }
 
-    /** The per-domain facade over these pools; {@code running} is where domains' running state is kept. */
+    /**
+     * The per-domain facade over these pools; {@code running} is where domains' running state is
+     * kept. Ephemeral volumes' cryptsetup runs through the pools' command runner.
+     */
     public StorageHost host(RunningState running) {
-        return new StorageHost(file.document().model(), pools, running);
+        return new StorageHost(file.document().model(), pools, running, new EphemeralCrypt(factory.context().commands()));
     }
 }

@@ -60,7 +60,7 @@ public final class ReflinkPool extends DirectoryPool {
         Set<Capability> caps = EnumSet.of(Capability.ORIGIN_VOLUMES, Capability.SNAPSHOT_VOLUMES,
                 Capability.VOLATILE_VOLUMES, Capability.REVISIONS, Capability.REVERT, Capability.REVERT_KEEPS_CURRENT,
                 Capability.SNAPSHOTS_DISABLED, Capability.GROW, Capability.SHRINK, Capability.EXPORT_WHILE_RUNNING,
-                Capability.IMPORT_DATA, Capability.SPACE_ACCOUNTING);
+                Capability.IMPORT_DATA, Capability.SPACE_ACCOUNTING, Capability.DUPLICATE_REPORT);
         if (reflinkSupported()) {
             caps.add(Capability.CHEAP_CLONE);
             caps.add(Capability.DEDUPLICATION);

@@ -21,6 +21,7 @@ import org.qubesstorage.spi.Capability;
 import org.qubesstorage.spi.ErrorCode;
 import org.qubesstorage.spi.Revision;
 import org.qubesstorage.spi.StorageException;
+import org.qubesstorage.spi.StoredData;
 import org.qubesstorage.spi.Volume;
 import org.qubesstorage.spi.VolumeConfig;
 import org.qubesstorage.spi.VolumeType;
@@ -411,6 +412,16 @@ final class ReflinkVolume extends AbstractVolume {
         if (!pool.capabilities().contains(Capability.DEDUPLICATION)) {
             throw StorageException.notSupported(pool.driverName(), "deduplication (the file system cannot share extents)");
         }
+        return stoppedFiles();
+    }
+
+    /** {@link #dedupFiles()}'s files, each mapped by the reader; also where extents cannot be shared. */
+    @Override
+    public List<StoredData> storedData() {
+        return stoppedFiles().stream().map(StoredData::wholeFile).toList();
+    }
+
+    private List<Path> stoppedFiles() {
         if (Files.exists(files.dirty(), LinkOption.NOFOLLOW_LINKS)) {
             throw StorageException.busy(vid() + " is running or was not stopped cleanly (" + files.dirty().getFileName() + " exists)");
         }
