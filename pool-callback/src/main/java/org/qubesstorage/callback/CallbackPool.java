@@ -79,6 +79,11 @@ final class CallbackPool implements Pool {
         return v instanceof CallbackVolume c ? c : wrappers.computeIfAbsent(v, b -> new CallbackVolume(this, b));
     }
 
+    /** Drops the wrapper of a removed volume: a long-running host removes many (every DispVM's). */
+    void forget(Volume backendVolume) {
+        wrappers.remove(backendVolume);
+    }
+
     /** The backend's volume behind {@code v} when {@code v} is one of this pool's, else {@code v}. */
     Volume unwrap(Volume v) {
         return v instanceof CallbackVolume c && c.pool() == this ? c.backend() : v;

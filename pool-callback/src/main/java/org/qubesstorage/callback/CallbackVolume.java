@@ -78,6 +78,7 @@ final class CallbackVolume implements Volume {
     public void remove() {
         pool.ensureInitialised();
         backend.remove();
+        pool.forget(backend);
         callback(Hook.POST_VOLUME_REMOVE);
     }
 

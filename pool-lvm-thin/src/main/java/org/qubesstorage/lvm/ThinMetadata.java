@@ -3,6 +3,8 @@ package org.qubesstorage.lvm;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 import org.qubesstorage.spi.StorageException;
 
@@ -23,8 +25,18 @@ final class ThinMetadata {
         this.thinPool = thinPool;
     }
 
-    /** Dumps every device's mappings (or, with {@code devId} at least 0, that device's) and parses the XML. */
-    <T> T read(int devId, Function<Path, T> parse) {
+    /** Dumps every device's mappings and parses the XML. */
+    <T> T read(Function<Path, T> parse) {
+        return reading(List.of(-1), parse).getFirst();
+    }
+
+    /** Dumps each of {@code devIds}' mappings, all under one reservation, and parses each dump. */
+    <T> List<T> readDevices(List<Integer> devIds, Function<Path, T> parse) {
+        return devIds.isEmpty() ? List.of() : reading(devIds, parse);
+    }
+
+    /** One dump per id ({@code -1}: every device) from one reserved metadata snapshot. */
+    private <T> List<T> reading(List<Integer> devIds, Function<Path, T> parse) {
         String pool = LvmNames.mapperName(vg + "/" + thinPool);
         Path tpool = Path.of("/dev/mapper", pool + "-tpool");
         // Without active thin volumes lvm may not have the -tpool layer; the pool device is the target then.
@@ -42,13 +54,17 @@ final class ThinMetadata {
                 throw StorageException.backend(e.getMessage() + " (if a metadata snapshot was left reserved, release it with"
                         + " `dmsetup message " + target + " 0 release_metadata_snap`)", e);
             }
+            List<T> out = new ArrayList<>();
             try {
-                lvm.run("Reading the mappings of " + vg + "/" + thinPool,
-                        LvmCommands.thinDump("/dev/mapper/" + pool + "_tmeta", xml.toString(), devId));
+                for (int devId : devIds) {
+                    lvm.run("Reading the mappings of " + vg + "/" + thinPool,
+                            LvmCommands.thinDump("/dev/mapper/" + pool + "_tmeta", xml.toString(), devId));
+                    out.add(parse.apply(xml));
+                }
             } finally {
                 lvm.run("Releasing the metadata snapshot of " + vg + "/" + thinPool, LvmCommands.metadataSnap(target, false));
             }
-            return parse.apply(xml);
+            return out;
         } finally {
             try {
                 Files.deleteIfExists(xml);

@@ -30,7 +30,7 @@ final class ThinSpace {
         Map<String, Integer> ids = LvsReport.thinIds(lvm.run("Listing thin device ids of " + vg, LvmCommands.thinIds(vg)), thinPool);
         Map<Integer, String> owners = new HashMap<>();
         ids.forEach((lv, id) -> owners.put(id, ownerOf(lv, vids)));
-        List<SharedSpace.Reference> refs = new ThinMetadata(lvm, vg, thinPool).read(-1,
+        List<SharedSpace.Reference> refs = new ThinMetadata(lvm, vg, thinPool).read(
                 xml -> ThinDump.references(xml, id -> owners.getOrDefault(id, "#" + id)));
         Map<String, Long> none = new LinkedHashMap<>();
         vids.forEach(v -> none.put(v, 0L));

@@ -32,15 +32,18 @@ final class ThinStoredData {
             return List.of();
         }
         Map<String, Integer> ids = LvsReport.thinIds(lvm.run("Listing thin device ids of " + vg, LvmCommands.thinIds(vg)), thinPool);
-        ThinMetadata metadata = new ThinMetadata(lvm, vg, thinPool);
-        List<StoredData> out = new ArrayList<>();
+        List<Integer> devIds = new ArrayList<>();
         for (String lv : lvs) {
             Integer id = ids.get(lv);
             if (id == null) {
                 throw StorageException.notFound("Thin volume " + lv + " is not in pool " + vg + "/" + thinPool);
             }
-            List<ThinDump.Mapping> mappings = metadata.read(id, ThinDump::mappings);
-            out.add(StoredData.of(device.apply(lv), extents(mappings, id)));
+            devIds.add(id);
+        }
+        List<List<ThinDump.Mapping>> dumps = new ThinMetadata(lvm, vg, thinPool).readDevices(devIds, ThinDump::mappings);
+        List<StoredData> out = new ArrayList<>();
+        for (int i = 0; i < lvs.size(); i++) {
+            out.add(StoredData.of(device.apply(lvs.get(i)), extents(dumps.get(i), devIds.get(i))));
         }
         return out;
     }

@@ -67,11 +67,6 @@ public final class DomainStorage {
         return new DomainStorage(entry, vols, running, EphemeralCrypt.system());
     }
 
-    /** Whether {@code v} runs behind a throw-away key (upstream's {@code ephemeral} getter). */
-    private static boolean ephemeral(Volume v) {
-        return v.config().effectiveEphemeral(v.pool().ephemeralVolatile());
-    }
-
     /** The volumes by name, each with the encrypted mapping it would run behind. */
     private Map<Volume, Path> mappings() {
         Map<Volume, Path> out = new LinkedHashMap<>();
@@ -82,7 +77,7 @@ public final class DomainStorage {
     /** Starts {@code v}: behind its encrypted mapping when ephemeral (upstream's {@code start_encrypted}). */
     private void startOne(Volume v, Path mapping) {
         Locked.run(v, () -> {
-            if (ephemeral(v)) {
+            if (EphemeralCrypt.isEphemeral(v)) {
                 crypt.start(v, mapping);
             } else {
                 v.start();
@@ -250,7 +245,7 @@ public final class DomainStorage {
     /** What to attach to the domain, in volume order; an ephemeral volume as its encrypted mapping. */
     public List<BlockDevice> blockDevices() {
         List<BlockDevice> out = new ArrayList<>();
-        volumes.forEach((name, v) -> v.blockDevice().ifPresent(d -> out.add(ephemeral(v)
+        volumes.forEach((name, v) -> v.blockDevice().ifPresent(d -> out.add(EphemeralCrypt.isEphemeral(v)
                 ? BlockDevice.disk(EphemeralCrypt.mapping(entry.name(), name), d.name(), d.rw()) : d)));
         return out;
     }

@@ -5,6 +5,8 @@ import static java.util.Objects.requireNonNull;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
@@ -82,9 +84,20 @@ public final class EphemeralCrypt {
         }
     }
 
-    /** Stops {@code v} (its lock held), closing its mapping first if there is one: also after {@code ephemeral} was turned off. */
+    /** Whether {@code v} runs behind a throw-away key (upstream's {@code ephemeral} getter). */
+    static boolean isEphemeral(Volume v) {
+        return v.config().effectiveEphemeral(v.pool().ephemeralVolatile());
+    }
+
+    /**
+     * Stops {@code v} (its lock held), closing its mapping first if there is one: also after
+     * {@code ephemeral} was turned off, which leaves the node behind. A plain volume without a node
+     * costs one stat, not a look through sysfs.
+     */
     void stop(Volume v, Path mapping) {
-        closeIfOpen(mapping);
+        if (isEphemeral(v) || Files.exists(mapping, LinkOption.NOFOLLOW_LINKS)) {
+            closeIfOpen(mapping);
+        }
         v.stop();
     }
 
