@@ -25,7 +25,8 @@ import org.qubesstorage.wiring.Bootstrap;
 import org.qubesstorage.xml.QubesXmlFile;
 
 /**
- * Ephemeral volatile volumes through the facade on each driver, with real cryptsetup and
+ * Ephemeral volatile volumes through the facade on each driver (the legacy {@code file} driver's
+ * image is a plain file, which cryptsetup attaches through a loop device), with real cryptsetup and
  * device-mapper (run inside the VM by {@link ToolsAndPluginsInVmIT}): the domain gets a plain
  * dm-crypt mapping named as upstream names it, its first 64 KiB zeroed; the backing LV or file never
  * holds the plaintext; the mapping is gone after stop; after a crash (the mapping dropped as a reboot
@@ -42,6 +43,7 @@ public class InVmEphemeral {
     private StorageHost host(String pool) throws IOException {
         Files.createDirectories(dir.resolve("reflink"));
         Files.createDirectories(dir.resolve("ov"));
+        Files.createDirectories(dir.resolve("file"));
         Files.createDirectories(dir.resolve("kernels"));
         String xml = """
                 <?xml version='1.0' encoding='UTF-8'?>
@@ -50,6 +52,7 @@ public class InVmEphemeral {
                     <pool name="lvm" driver="lvm_thin" volume_group="qtest" thin_pool="tpool" ephemeral_volatile="True"/>
                     <pool name="reflink" driver="file-reflink" dir_path="%s" setup_check="False"/>
                     <pool name="ov" driver="overlay" dir_path="%s" ephemeral_volatile="True"/>
+                    <pool name="file" driver="file" dir_path="%s" ephemeral_volatile="True"/>
                     <pool name="linux-kernel" driver="linux-kernel" dir_path="%s"/>
                   </pools>
                   <properties><property name="default_pool">%s</property><property name="default_pool_kernel">linux-kernel</property></properties>
@@ -64,7 +67,7 @@ public class InVmEphemeral {
                     </domain>
                   </domains>
                 </qubes>
-                """.formatted(dir.resolve("reflink"), dir.resolve("ov"), dir.resolve("kernels"), pool, pool,
+                """.formatted(dir.resolve("reflink"), dir.resolve("ov"), dir.resolve("file"), dir.resolve("kernels"), pool, pool,
                 pool, vid(pool, "root"), 8 * MIB, pool, vid(pool, "private"), 8 * MIB, pool, vid(pool, "volatile"), 16 * MIB,
                 pool.equals("reflink") ? " ephemeral=\"True\"" : "");
         Path file = Files.writeString(dir.resolve("qubes.xml"), xml);
@@ -77,7 +80,7 @@ public class InVmEphemeral {
     }
 
     @ParameterizedTest(name = "on {0}")
-    @ValueSource(strings = {"lvm", "reflink", "ov"})
+    @ValueSource(strings = {"lvm", "reflink", "ov", "file"})
     @DisplayName("the volatile volume runs behind a throw-away key; nothing written survives the mapping")
     void ephemeral(String pool) throws Exception {
         StorageHost host = host(pool);
