@@ -12,8 +12,7 @@ import java.util.Optional;
  * @param bytesExamined   source bytes read (allocated data within the copied ranges)
  * @param bytesWritten    bytes written to the target (non-zero data)
  * @param elapsed         wall time, verification included
- * @param verifyElapsed   the time the workers spent reading the target back, averaged over them: about what the
- *                        read-back adds to {@code elapsed}, as it overlaps the copy (zero without verification)
+ * @param verifyElapsed   the part of {@code elapsed} spent reading the target back (zero without verification)
  * @param modeUsed        the mode that really ran
  * @param fallbackReason  why {@link CopyMode#FILESYSTEM_AWARE} fell back, if it did
  * @param sourceDigest    the source's content digest when verifying

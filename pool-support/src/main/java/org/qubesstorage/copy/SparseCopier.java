@@ -30,9 +30,8 @@ import org.slf4j.LoggerFactory;
  *       in flight. Platform threads, because native calls pin a virtual thread's carrier anyway.</li>
  *   <li>Reads are O_DIRECT where the pieces are aligned (all of them, for block-aligned data
  *       maps); see {@link #DIRECT_READS} for why and how to turn it off.</li>
- *   <li>With verification, each cell's content is hashed (XXH3-128) in the same pass; each cell
- *       the copy wrote to is read back from the target by the same worker right after its writes
- *       and hashed the same way, and a mismatch of the two digests throws.
+ *   <li>With verification, each cell's content is hashed (XXH3-128) in the same pass; the target's
+ *       cells the copy wrote to are read back and hashed the same way, and a mismatch throws.
  *       In {@link CopyMode#FILESYSTEM_AWARE} mode the source digest is of the source with its free blocks read as zeros, which is exactly
  *       what the target must hold.</li>
  * </ul>
@@ -107,16 +106,14 @@ public final class SparseCopier {
             try {
                 target.zeroHoles(extents, size);
                 Pass pass = new Pass(request.source(), target, Cells.split(extents), DataMap.total(extents), request, size);
-                if (request.verify()) {
-                    pass.readBackFrom(request.target());
-                }
-                int workers = pass.run(threads, directReads);
+                pass.run(threads, directReads);
                 target.sync();
                 Optional<String> sourceDigest = Optional.empty();
                 Optional<String> targetDigest = Optional.empty();
+                long copied = System.nanoTime();
                 if (request.verify()) {
                     sourceDigest = Optional.of(pass.digest.finish(size));
-                    targetDigest = Optional.of(pass.targetDigest.finish(size));
+                    targetDigest = Optional.of(readBack(request.target(), pass.writtenCells(), size, request.control()));
                     if (!sourceDigest.equals(targetDigest)) {
                         throw new StorageException(ErrorCode.BACKEND_FAILURE, "Verification failed: " + request.target()
                                 + " does not hold the same data as " + request.source() + " (" + sourceDigest.get()
@@ -125,11 +122,29 @@ public final class SparseCopier {
                 }
                 long finished = System.nanoTime();
                 return new CopyResult(size, pass.examined.get(), pass.written.get(), Duration.ofNanos(finished - started),
-                        Duration.ofNanos(pass.readBackNanos.get() / workers), modeUsed, fallback, sourceDigest, targetDigest);
+                        Duration.ofNanos(finished - copied), modeUsed, fallback, sourceDigest, targetDigest);
             } finally {
                 target.close();
             }
         }
+    }
+
+    /**
+     * The target's digest over the cells the copy wrote to, each read back whole from the device
+     * (after the copy's {@code fdatasync}; O_DIRECT where allowed, so the device and not the page
+     * cache answers), so zeros the copy skipped inside those cells are checked too. Cells the copy
+     * did not write to are not read: a hole of the source, or source data that was all zeros.
+     * The target reads zeros there because it was zero to begin with (a fresh sparse file or thin
+     * volume: the {@code importData} contract, which the conformance kit checks) or because the
+     * copy zeroed them itself. Reading them would cost a pass over the allocated zeros, which in a
+     * preallocated image are most of its size.
+     */
+    private String readBack(java.nio.file.Path target, List<Cells.Cell> writtenCells, long size, CopyControl control) {
+        List<Cells.Cell> whole = new ArrayList<>(writtenCells.size());
+        for (Cells.Cell c : writtenCells) {
+            whole.add(new Cells.Cell(c.index(), List.of(new Extent(c.start(), Math.min(c.start() + Cells.CELL, size)))));
+        }
+        return hashCells(target, whole, (long) whole.size() * Cells.CELL, size, control);
     }
 
     /**
@@ -172,11 +187,8 @@ public final class SparseCopier {
         final AtomicLong written = new AtomicLong();
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         final ContentDigest digest = new ContentDigest();
-        /** Where each written cell is read back right after its writes, and that read's digest; null when not verifying a copy. */
-        java.nio.file.Path readBackPath;
-        ContentDigest targetDigest;
-        /** Time the workers spent reading back, summed over them. */
-        final AtomicLong readBackNanos = new AtomicLong();
+        /** Per cell (by position in {@link #cells}): whether the copy wrote to the target there. Each slot has one writer. */
+        final boolean[] wrote;
 
         Pass(java.nio.file.Path source, CopyTarget target, List<Cells.Cell> cells, long total, CopyRequest request, long logicalSize) {
             this.logicalSize = logicalSize;
@@ -185,26 +197,21 @@ public final class SparseCopier {
             this.cells = cells;
             this.total = total;
             this.request = request;
+            this.wrote = new boolean[cells.size()];
         }
 
-        /**
-         * Makes the pass read each cell it wrote back from {@code target} right after the writes
-         * (O_DIRECT where allowed, so the device and not the page cache answers; a direct read
-         * first writes back the range's dirty cached pages, so cells written buffered are read as
-         * written), whole, so zeros the copy skipped inside it are checked too. Cells the copy did
-         * not write to are not read: a hole of the source, or source data that was all zeros. The
-         * target reads zeros there because it was zero to begin with (a fresh sparse file or thin
-         * volume: the {@code importData} contract, which the conformance kit checks) or because the
-         * copy zeroed them itself. Reading a cell while other workers still write theirs keeps the
-         * device busy both ways, where a second pass after the copy would read alone.
-         */
-        void readBackFrom(java.nio.file.Path target) {
-            this.readBackPath = target;
-            this.targetDigest = new ContentDigest();
+        /** The cells the copy wrote data (or, on a target not known to be zero, zeros) to; valid after {@link #run}. */
+        List<Cells.Cell> writtenCells() {
+            List<Cells.Cell> written = new ArrayList<>();
+            for (int i = 0; i < wrote.length; i++) {
+                if (wrote[i]) {
+                    written.add(cells.get(i));
+                }
+            }
+            return written;
         }
 
-        /** Runs the workers to the end; returns how many there were. */
-        int run(int threads, boolean directReads) {
+        void run(int threads, boolean directReads) {
             int n = Math.max(1, Math.min(threads, cells.size()));
             List<Thread> workers = new ArrayList<>();
             for (int i = 0; i < n; i++) {
@@ -235,7 +242,6 @@ public final class SparseCopier {
             if (t != null) {
                 throw new IllegalStateException(t);
             }
-            return n;
         }
 
         private void work(boolean directReads) {
@@ -243,24 +249,14 @@ public final class SparseCopier {
             // per open file, and workers sharing one would make each other's reads look random.
             try (Arena arena = Arena.ofConfined();
                     NativeFile buffered = NativeFile.openRead(source);
-                    NativeFile direct = directReads ? NativeFile.openReadDirect(source) : null;
-                    NativeFile backBuffered = readBackPath != null ? NativeFile.openRead(readBackPath) : null;
-                    NativeFile backDirect = readBackPath != null ? NativeFile.openReadDirect(readBackPath) : null) {
+                    NativeFile direct = directReads ? NativeFile.openReadDirect(source) : null) {
                 buffered.adviseSequential();
                 CellReader reader = new CellReader(buffered, direct != null && direct.isDirect() ? direct : null, logicalSize);
-                CellReader back = readBackPath == null ? null
-                        : new CellReader(backBuffered, backDirect.isDirect() ? backDirect : null, logicalSize);
                 MemorySegment buffer = arena.allocate(Cells.CELL, DIRECT_ALIGNMENT);
-                MemorySegment backBuffer = back == null ? null : arena.allocate(Cells.CELL, DIRECT_ALIGNMENT);
                 int i;
                 while (failure.get() == null && (i = next.getAndIncrement()) < cells.size()) {
                     request.control().checkCancelled();
-                    boolean wrote = process(cells.get(i), buffer, reader);
-                    if (wrote && back != null) {
-                        long t0 = System.nanoTime();
-                        readBack(cells.get(i), backBuffer, back);
-                        readBackNanos.addAndGet(System.nanoTime() - t0);
-                    }
+                    wrote[i] = process(cells.get(i), buffer, reader);
                 }
             } catch (Throwable t) {
                 failure.compareAndSet(null, t);
@@ -301,18 +297,6 @@ public final class SparseCopier {
             long done = examined.addAndGet(cellExamined);
             request.listener().progress(done, total);
             return nonZero || (target != null && target.zeroGaps && !cell.data().isEmpty());
-        }
-
-        /** Reads the whole cell back from the target and adds it to {@link #targetDigest}. */
-        private void readBack(Cells.Cell cell, MemorySegment buffer, CellReader target) {
-            long end = Math.min(cell.start() + Cells.CELL, logicalSize);
-            Extent whole = new Extent(cell.start(), end);
-            long got = target.read(buffer, whole);
-            if (got < whole.length()) {
-                throw new StorageException(ErrorCode.BACKEND_FAILURE, "Target " + request.target()
-                        + " is shorter than the copy (short read at " + (whole.start() + got) + ")");
-            }
-            targetDigest.addCell(cell.index(), buffer, whole.length());
         }
 
         /** Zeroes the parts of the cell's buffer that no data piece will be read into. */

@@ -60,10 +60,9 @@ class SparseCopierTest {
     }
 
     /**
-     * The target is damaged after every cell's writes (the progress report comes between a cell's
-     * writes and its read-back, in the same worker): in written data, in the zeros the copy
-     * skipped inside a data extent, in the unaligned tail, and in a hole that shares a cell with
-     * data. Each must fail the copy.
+     * The target is damaged after the last cell was written and before the read-back: in written
+     * data, in the zeros the copy skipped inside a data extent, in the unaligned tail, and in a
+     * hole that shares a cell with data. Each must fail the copy.
      */
     @ParameterizedTest(name = "damage at byte {0}")
     @ValueSource(longs = {5, (1L << 20) + 4096, (64L << 20) + 700, (22L << 20) + (3L << 20)})
@@ -73,11 +72,12 @@ class SparseCopierTest {
         Path dst = dir.resolve("dst.img");
         AtomicBoolean damaged = new AtomicBoolean();
         CopyListener damage = (done, total) -> {
-            try {
-                SparseFiles.writeRandom(dst, offset, 16, 42);
-                damaged.set(true);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
+            if (done == total && damaged.compareAndSet(false, true)) {
+                try {
+                    SparseFiles.writeRandom(dst, offset, 16, 42);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
             }
         };
         assertThatThrownBy(() -> copier.copy(CopyRequest.of(src, dst).verified().withListener(damage)))
