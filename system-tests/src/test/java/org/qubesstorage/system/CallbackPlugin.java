@@ -31,7 +31,7 @@ final class CallbackPlugin {
      */
     private static DriverRegistry registry;
 
-    private static synchronized DriverRegistry registry() {
+    static synchronized DriverRegistry registry() {
         if (registry == null) {
             registry = DriverRegistry.load(CallbackPlugin.class.getClassLoader(), Optional.of(plugins()));
         }

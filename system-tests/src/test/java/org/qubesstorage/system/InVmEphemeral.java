@@ -16,7 +16,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.qubesstorage.facade.DomainStorage;
 import org.qubesstorage.facade.RunningState;
 import org.qubesstorage.facade.StorageHost;
-import org.qubesstorage.host.DriverRegistry;
 import org.qubesstorage.host.ExecCommandRunner;
 import org.qubesstorage.host.HostDriverContext;
 import org.qubesstorage.spi.BlockDevice;
@@ -26,7 +25,8 @@ import org.qubesstorage.xml.QubesXmlFile;
 
 /**
  * Ephemeral volatile volumes through the facade on each driver (the legacy {@code file} driver's
- * image is a plain file, which cryptsetup attaches through a loop device), with real cryptsetup and
+ * image is a plain file, which cryptsetup attaches through a loop device; the {@code callback}
+ * plugin, loaded from its plugin directory, takes the flag from its backend), with real cryptsetup and
  * device-mapper (run inside the VM by {@link ToolsAndPluginsInVmIT}): the domain gets a plain
  * dm-crypt mapping named as upstream names it, its first 64 KiB zeroed; the backing LV or file never
  * holds the plaintext; the mapping is gone after stop; after a crash (the mapping dropped as a reboot
@@ -44,6 +44,13 @@ public class InVmEphemeral {
         Files.createDirectories(dir.resolve("reflink"));
         Files.createDirectories(dir.resolve("ov"));
         Files.createDirectories(dir.resolve("file"));
+        Files.createDirectories(dir.resolve("cb"));
+        // The callback plugin over file-reflink, the flag set on its backend as upstream's
+        // CallbackPool reads it from there.
+        Path callbackConfig = Files.writeString(dir.resolve("qubes_callback.json"), """
+                {"eph": {"bdriver": "file-reflink", "bdriver_args": {"dir_path": "%s", "setup_check": false, "ephemeral_volatile": true}}}
+                """.formatted(dir.resolve("cb")));
+        System.setProperty("qubes.callback.config", callbackConfig.toString());
         Files.createDirectories(dir.resolve("kernels"));
         String xml = """
                 <?xml version='1.0' encoding='UTF-8'?>
@@ -53,6 +60,7 @@ public class InVmEphemeral {
                     <pool name="reflink" driver="file-reflink" dir_path="%s" setup_check="False"/>
                     <pool name="ov" driver="overlay" dir_path="%s" ephemeral_volatile="True"/>
                     <pool name="file" driver="file" dir_path="%s" ephemeral_volatile="True"/>
+                    <pool name="cb" driver="callback" conf_id="eph"/>
                     <pool name="linux-kernel" driver="linux-kernel" dir_path="%s"/>
                   </pools>
                   <properties><property name="default_pool">%s</property><property name="default_pool_kernel">linux-kernel</property></properties>
@@ -71,7 +79,7 @@ public class InVmEphemeral {
                 pool, vid(pool, "root"), 8 * MIB, pool, vid(pool, "private"), 8 * MIB, pool, vid(pool, "volatile"), 16 * MIB,
                 pool.equals("reflink") ? " ephemeral=\"True\"" : "");
         Path file = Files.writeString(dir.resolve("qubes.xml"), xml);
-        return Bootstrap.load(QubesXmlFile.load(file), DriverRegistry.fromClassPath(), HostDriverContext.system())
+        return Bootstrap.load(QubesXmlFile.load(file), CallbackPlugin.registry(), HostDriverContext.system())
                 .host(new RunningState(dir.resolve("run")));
     }
 
@@ -80,7 +88,7 @@ public class InVmEphemeral {
     }
 
     @ParameterizedTest(name = "on {0}")
-    @ValueSource(strings = {"lvm", "reflink", "ov", "file"})
+    @ValueSource(strings = {"lvm", "reflink", "ov", "file", "cb"})
     @DisplayName("the volatile volume runs behind a throw-away key; nothing written survives the mapping")
     void ephemeral(String pool) throws Exception {
         StorageHost host = host(pool);
