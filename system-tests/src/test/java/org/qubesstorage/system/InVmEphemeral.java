@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -40,17 +41,20 @@ public class InVmEphemeral {
     @TempDir
     Path dir;
 
+    /** The callback plugin over file-reflink, the flag set on its backend, where upstream's CallbackPool reads it. */
+    @BeforeEach
+    void writeCallbackConfig() throws IOException {
+        Path callbackConfig = Files.writeString(dir.resolve("qubes_callback.json"), """
+                {"eph": {"bdriver": "file-reflink", "bdriver_args": {"dir_path": "%s", "setup_check": false, "ephemeral_volatile": true}}}
+                """.formatted(dir.resolve("cb")));
+        System.setProperty("qubes.callback.config", callbackConfig.toString());
+    }
+
     private StorageHost host(String pool) throws IOException {
         Files.createDirectories(dir.resolve("reflink"));
         Files.createDirectories(dir.resolve("ov"));
         Files.createDirectories(dir.resolve("file"));
         Files.createDirectories(dir.resolve("cb"));
-        // The callback plugin over file-reflink, the flag set on its backend as upstream's
-        // CallbackPool reads it from there.
-        Path callbackConfig = Files.writeString(dir.resolve("qubes_callback.json"), """
-                {"eph": {"bdriver": "file-reflink", "bdriver_args": {"dir_path": "%s", "setup_check": false, "ephemeral_volatile": true}}}
-                """.formatted(dir.resolve("cb")));
-        System.setProperty("qubes.callback.config", callbackConfig.toString());
         Files.createDirectories(dir.resolve("kernels"));
         String xml = """
                 <?xml version='1.0' encoding='UTF-8'?>

@@ -9,8 +9,8 @@ import org.qubesstorage.tck.vm.TestVm;
  * One boot of the project's test VM for what needs device-mapper and lvm2 beyond a single driver:
  * the callback plugin (loaded from its plugin directory) wrapping lvm_thin through the whole kit,
  * a callback pool living in a LUKS container its commands unlock, ephemeral volatile volumes on
- * lvm_thin, file-reflink, overlay, file and callback, and {@code qubes-storage dedup}'s reports on lvm_thin and
- * overlay. Skips with the reason where qemu or a kernel image is missing.
+ * lvm_thin, file-reflink, overlay, file and callback, and {@code qubes-storage dedup}'s reports on
+ * lvm_thin and overlay. Skips with the reason where qemu or a kernel image is missing.
  */
 @DisplayName("The callback plugin and qubes-storage in the test VM")
 class ToolsAndPluginsInVmIT {
