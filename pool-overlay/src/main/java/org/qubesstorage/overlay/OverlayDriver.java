@@ -1,9 +1,9 @@
 package org.qubesstorage.overlay;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 import org.qubesstorage.linux.DeviceMapper;
+import org.qubesstorage.linux.DeviceMapperBackend;
 import org.qubesstorage.overlay.dm.ChainStack;
 import org.qubesstorage.spi.DriverContext;
 import org.qubesstorage.spi.DriverParameter;
@@ -22,6 +22,7 @@ import org.qubesstorage.support.StandardParameters;
 public final class OverlayDriver implements PoolDriver {
     public static final String NAME = "overlay";
     private final CommitObserver observer;
+    private final DeviceMapperBackend devices;
 
     /** The driver as {@code ServiceLoader} makes it. */
     public OverlayDriver() {
@@ -30,7 +31,16 @@ public final class OverlayDriver implements PoolDriver {
 
     /** A driver whose pools report each commit's steps to {@code observer}. */
     public OverlayDriver(CommitObserver observer) {
+        this(observer, DeviceMapperBackend.kernel());
+    }
+
+    /**
+     * A driver whose pools report each commit's steps to {@code observer} and stack their devices
+     * through {@code devices} (a test's may fail at a chosen step, as a process killed there).
+     */
+    public OverlayDriver(CommitObserver observer, DeviceMapperBackend devices) {
         this.observer = Objects.requireNonNull(observer, "observer");
+        this.devices = Objects.requireNonNull(devices, "devices");
     }
 
     @Override
@@ -53,6 +63,6 @@ public final class OverlayDriver implements PoolDriver {
 
     @Override
     public Pool create(PoolConfig config, DriverContext context) {
-        return new OverlayPool(config, new DeviceMapper(context.commands(), Path.of("/dev/mapper"), ChainStack.NAMES), observer);
+        return new OverlayPool(config, new DeviceMapper(devices, ChainStack.NAMES), observer);
     }
 }

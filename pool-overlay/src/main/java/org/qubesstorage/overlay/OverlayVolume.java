@@ -371,7 +371,7 @@ final class OverlayVolume extends AbstractVolume {
             case ORIGIN -> pool.locked(() -> {
                 if (stack().top().isPresent()) {
                     Catalog.Chain chain = pool.catalog().chain(ref(requireCurrent()));
-                    stack().grow(chain.base(), levels(chain), files.session(), newSize, GEOMETRY, files.temporary("table"));
+                    stack().grow(chain.base(), levels(chain), files.session(), newSize, GEOMETRY);
                 }
             });
             case SNAPSHOT, ORIGIN_SNAPSHOT -> throw unsupported("resize of a snap_on_start volume (it has its source's size)");
@@ -513,7 +513,7 @@ final class OverlayVolume extends AbstractVolume {
     }
 
     private void build(Catalog.Chain chain) {
-        stack().build(chain.base(), levels(chain), files.session(), size(), GEOMETRY, files.temporary("table"));
+        stack().build(chain.base(), levels(chain), files.session(), size(), GEOMETRY);
     }
 
     /** Tears down this volume's run, whatever chain it was built on (found from what the disk records). */

@@ -58,6 +58,13 @@ final class Libc {
     static final long LOOP_SET_CAPACITY = 0x4C07L;
     static final long FS_IOC_FIEMAP = 0xC020660BL;
     static final long FIDEDUPERANGE = 0xC0189436L;
+    static final long LOOP_CLR_FD = 0x4C01L;
+    static final long LOOP_SET_STATUS64 = 0x4C04L;
+    static final long LOOP_GET_STATUS64 = 0x4C05L;
+    static final long LOOP_CONFIGURE = 0x4C0AL;
+    static final long LOOP_CTL_GET_FREE = 0x4C82L;
+
+    static final int S_IFBLK = 0060000;
 
     // errno values.
     static final int EPERM = 1;
@@ -72,6 +79,8 @@ final class Libc {
     static final int ENXIO = 6;
     static final int EOPNOTSUPP = 95;
     static final int ETXTBSY = 26;
+    static final int EBUSY = 16;
+    static final int EEXIST = 17;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE_LAYOUT = Linker.Option.captureStateLayout();
@@ -142,6 +151,10 @@ final class Libc {
 
     private static final class Fadvise {
         static final MethodHandle HANDLE = bind("posix_fadvise", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    }
+
+    private static final class Mknod {
+        static final MethodHandle HANDLE = bind("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG), CAPTURE);
     }
 
     private static final class Strerror {
@@ -304,6 +317,15 @@ final class Libc {
     static int ioctl(int fd, long request, MemorySegment arg) {
         try {
             return (int) IoctlPtr.HANDLE.invokeExact(CAPTURED.get(), fd, request, arg);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** {@code mknod(2)}; {@code dev} as glibc's {@code makedev} encodes it. */
+    static int mknod(MemorySegment path, int mode, long dev) {
+        try {
+            return (int) Mknod.HANDLE.invokeExact(CAPTURED.get(), path, mode, dev);
         } catch (Throwable t) {
             throw rethrow(t);
         }

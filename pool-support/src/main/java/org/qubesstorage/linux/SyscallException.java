@@ -17,7 +17,7 @@ final class SyscallException {
         ErrorCode code = switch (errno) {
             case Libc.ENOSPC -> ErrorCode.INSUFFICIENT_SPACE;
             case Libc.ENOENT -> ErrorCode.NOT_FOUND;
-            case 16 /* EBUSY */ -> ErrorCode.BUSY;
+            case Libc.EBUSY -> ErrorCode.BUSY;
             default -> ErrorCode.BACKEND_FAILURE;
         };
         return new StorageException(code, message);

@@ -41,7 +41,7 @@ public final class EphemeralCrypt {
 
     public EphemeralCrypt(CommandRunner runner) {
         this.runner = requireNonNull(runner, "runner");
-        this.dm = new DeviceMapper(runner, MAPPER, NAMES);
+        this.dm = DeviceMapper.kernel(NAMES);
     }
 
     /** Real cryptsetup, without a shell. */

@@ -39,6 +39,6 @@ public final class FileDriver implements PoolDriver {
 
     @Override
     public Pool create(PoolConfig config, DriverContext context) {
-        return new FilePool(config, new DeviceMapper(context.commands(), Path.of("/dev/mapper"), FilePool.DM_NAMES));
+        return new FilePool(config, DeviceMapper.kernel(FilePool.DM_NAMES));
     }
 }

@@ -23,8 +23,8 @@ import org.qubesstorage.spi.Volume;
 import org.qubesstorage.spi.VolumeSpec;
 
 /**
- * The {@code file} driver's logic and exact device-mapper command lines, with real image files and a
- * recording runner in place of losetup/dmsetup (this kernel has no device-mapper).
+ * The {@code file} driver's logic and exact device-mapper tables, with real image files and a
+ * recording backend in place of the kernel (this kernel has no device-mapper).
  */
 @DisplayName("The file driver")
 class FileDriverTest {
@@ -33,16 +33,16 @@ class FileDriverTest {
     @TempDir
     Path dir;
 
-    private RecordingDeviceMapper runner;
+    private RecordingDeviceMapper kernel;
     private FilePool pool;
     private Path mapper;
 
     @BeforeEach
     void pool() throws Exception {
         mapper = Files.createDirectories(dir.resolve("mapper"));
-        runner = new RecordingDeviceMapper(mapper);
+        kernel = new RecordingDeviceMapper(mapper);
         pool = new FilePool(new PoolConfig("file", "file", Map.of("dir_path", dir.resolve("qubes").toString())),
-                new DeviceMapper(runner, mapper, FilePool.DM_NAMES));
+                new DeviceMapper(kernel, FilePool.DM_NAMES));
         pool.setup();
     }
 
@@ -74,13 +74,11 @@ class FileDriverTest {
         String img = FileIdentity.of(v.image());
         String cow = FileIdentity.of(v.cow());
         long sectors = 16 * MIB / 512;
-        assertThat(runner.lines()).containsExactly(
-                "losetup --find --nooverlap --show -- " + v.image(),
-                "losetup --find --nooverlap --show -- " + v.cow(),
-                "dmsetup create --table 0 " + sectors + " snapshot /dev/loop0 /dev/loop1 P 256 -- snapshot-" + img + "-" + cow,
-                "dmsetup create --table 0 " + sectors + " snapshot-origin /dev/loop0 -- origin-" + img);
-        assertThat(runner.commands.get(2)).containsExactly("dmsetup", "create", "--table",
-                "0 " + sectors + " snapshot /dev/loop0 /dev/loop1 P 256", "--", "snapshot-" + img + "-" + cow);
+        assertThat(kernel.lines).containsExactly(
+                "loop " + v.image(),
+                "loop " + v.cow(),
+                "create snapshot-" + img + "-" + cow + " 0 " + sectors + " snapshot /dev/loop0 /dev/loop1 P 256",
+                "create origin-" + img + " 0 " + sectors + " snapshot-origin /dev/loop0");
         assertThat(v.blockDevice().orElseThrow().path()).isEqualTo(mapper.resolve("origin-" + img));
         assertThatThrownBy(v::export).isInstanceOfSatisfying(StorageException.class,
                 e -> assertThat(e.code()).isEqualTo(ErrorCode.BUSY));
@@ -94,10 +92,10 @@ class FileDriverTest {
         // What dm-snapshot would have written: a header and one exception.
         writeCow(v.cow(), true);
         assertThat(v.isDirty()).isTrue();
-        runner.commands.clear();
+        kernel.lines.clear();
         Locked.run(v, v::stop);
-        assertThat(runner.lines()).startsWith("dmsetup remove --retry -- origin-" + FileIdentity.of(v.image()));
-        assertThat(runner.lines()).anyMatch(l -> l.startsWith("dmsetup remove --retry -- snapshot-"));
+        assertThat(kernel.lines).startsWith("remove origin-" + FileIdentity.of(v.image()));
+        assertThat(kernel.lines).anyMatch(l -> l.startsWith("remove snapshot-"));
         assertThat(v.isDirty()).isFalse();
         assertThat(v.oldCow()).exists();
         assertThat(v.revisions()).singleElement().satisfies(r -> assertThat(r.id()).isEqualTo("old"));
@@ -139,9 +137,9 @@ class FileDriverTest {
         FileVolume r = (FileVolume) root;
         String tplSnap = "snapshot-" + FileIdentity.of(tpl.image()) + "-" + FileIdentity.of(tpl.cow());
         String stacked = tplSnap + "-" + FileIdentity.of(r.cow());
-        assertThat(runner.lines()).contains(
-                "dmsetup create --table 0 32768 snapshot /dev/loop0 /dev/loop1 P 256 -- " + tplSnap,
-                "dmsetup create --table 0 32768 snapshot " + mapper.resolve(tplSnap) + " /dev/loop2 P 256 -- " + stacked);
+        assertThat(kernel.lines).contains(
+                "create " + tplSnap + " 0 32768 snapshot /dev/loop0 /dev/loop1 P 256",
+                "create " + stacked + " 0 32768 snapshot " + mapper.resolve(tplSnap) + " /dev/loop2 P 256");
         assertThat(root.blockDevice().orElseThrow().path()).isEqualTo(mapper.resolve(stacked));
         Locked.run(root, root::stop);
         assertThat(mapper).as("the template is not running: its snapshot device goes too").isEmptyDirectory();
@@ -153,11 +151,10 @@ class FileDriverTest {
     void resizeRunning() {
         FileVolume v = origin("work", false);
         Locked.run(v, v::start);
-        runner.commands.clear();
+        kernel.lines.clear();
         Locked.run(v, () -> v.resize(32 * MIB));
-        assertThat(runner.lines()).containsExactly(
-                "dmsetup load --table 0 65536 snapshot-origin /dev/loop0 -- origin-" + FileIdentity.of(v.image()),
-                "dmsetup resume -- origin-" + FileIdentity.of(v.image()));
+        assertThat(kernel.lines).containsExactly(
+                "reload origin-" + FileIdentity.of(v.image()) + " 0 65536 snapshot-origin /dev/loop0");
         assertThat(v.size()).isEqualTo(32 * MIB);
     }
 
@@ -194,17 +191,17 @@ class FileDriverTest {
         Volume v = pool.initVolume(VolumeSpec.origin(new DomainRef("work", false), "private", 16 * MIB).withRevisionsToKeep(-1));
         Locked.run(v, v::create);
         Locked.run(v, v::start);
-        assertThat(runner.commands).isEmpty();
+        assertThat(kernel.lines).isEmpty();
         assertThat(v.blockDevice().orElseThrow().path()).isEqualTo(((FileVolume) v).image());
         Locked.run(v, v::stop);
     }
 
     @Test
-    @DisplayName("device-mapper names are checked before they reach dmsetup")
+    @DisplayName("device-mapper names are checked before they reach the kernel")
     void names() {
-        assertThatThrownBy(() -> new DeviceMapper(runner, mapper, FilePool.DM_NAMES).checkName("--help")).isInstanceOf(StorageException.class);
-        assertThatThrownBy(() -> new DeviceMapper(runner, mapper, FilePool.DM_NAMES).checkName("origin-1:2 x")).isInstanceOf(StorageException.class);
-        assertThat(new DeviceMapper(runner, mapper, FilePool.DM_NAMES).checkName("snapshot-fe01:12-fe01:13")).isEqualTo("snapshot-fe01:12-fe01:13");
+        assertThatThrownBy(() -> new DeviceMapper(kernel, FilePool.DM_NAMES).checkName("--help")).isInstanceOf(StorageException.class);
+        assertThatThrownBy(() -> new DeviceMapper(kernel, FilePool.DM_NAMES).checkName("origin-1:2 x")).isInstanceOf(StorageException.class);
+        assertThat(new DeviceMapper(kernel, FilePool.DM_NAMES).checkName("snapshot-fe01:12-fe01:13")).isEqualTo("snapshot-fe01:12-fe01:13");
     }
 
     /** Writes a dm-snapshot header, and with {@code exception} one exception entry after it. */

@@ -6,17 +6,16 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.qubesstorage.spi.Command;
-import org.qubesstorage.spi.CommandResult;
-import org.qubesstorage.spi.CommandRunner;
+import org.qubesstorage.linux.DeviceMapperBackend;
 
 /**
- * Plays losetup and dmsetup for unit tests on a machine without device-mapper: records every
- * argument vector, hands out /dev/loopN names, and represents each dm device as a file in a
- * scratch "mapper" directory so the driver's existence checks see what it created.
+ * Plays the kernel for unit tests on a machine without device-mapper: records every step as a
+ * line ("loop FILE", "create NAME TABLE", "reload NAME TABLE", "remove NAME", "detach LOOP"),
+ * hands out /dev/loopN names, and represents each dm device as a file in a scratch "mapper"
+ * directory so the driver's existence checks see what it created.
  */
-final class RecordingDeviceMapper implements CommandRunner {
-    final List<List<String>> commands = new ArrayList<>();
+final class RecordingDeviceMapper implements DeviceMapperBackend {
+    final List<String> lines = new ArrayList<>();
     private final Path mapperDir;
     private int nextLoop;
 
@@ -25,33 +24,58 @@ final class RecordingDeviceMapper implements CommandRunner {
     }
 
     @Override
-    public CommandResult run(Command command) {
-        List<String> argv = command.argv();
-        commands.add(argv);
-        String out = "";
+    public Path mapperDir() {
+        return mapperDir;
+    }
+
+    @Override
+    public Path attachLoop(Path file, boolean readOnly) {
+        lines.add("loop " + file + (readOnly ? " ro" : ""));
+        return Path.of("/dev/loop" + nextLoop++);
+    }
+
+    @Override
+    public void detachLoop(Path loop) {
+        lines.add("detach " + loop);
+    }
+
+    @Override
+    public void create(String name, String table, boolean readOnly) {
+        lines.add("create " + name + " " + table + (readOnly ? " ro" : ""));
+        write(name, table);
+    }
+
+    @Override
+    public void reload(String name, String table) {
+        lines.add("reload " + name + " " + table);
+        write(name, table);
+    }
+
+    @Override
+    public boolean loaded(String name) {
+        return Files.exists(mapperDir.resolve(name));
+    }
+
+    @Override
+    public void remove(String name) {
+        lines.add("remove " + name);
         try {
-            if (argv.getFirst().equals("losetup") && argv.contains("--show")) {
-                out = "/dev/loop" + nextLoop++ + "\n";
-            } else if (argv.getFirst().equals("dmsetup") && argv.get(1).equals("create")) {
-                Files.writeString(mapperDir.resolve(argv.getLast()), argv.get(3));
-            } else if (argv.getFirst().equals("dmsetup") && argv.get(1).equals("remove")) {
-                Files.delete(mapperDir.resolve(argv.getLast()));
-            } else if (argv.getFirst().equals("dmsetup") && argv.get(1).equals("info")) {
-                if (!Files.exists(mapperDir.resolve(argv.getLast()))) {
-                    return new CommandResult(command, 1, "", "Device does not exist.");
-                }
-            } else if (argv.getFirst().equals("dmsetup") && argv.get(1).equals("load")) {
-                Files.writeString(mapperDir.resolve(argv.getLast()), argv.get(3));
-            }
+            Files.deleteIfExists(mapperDir.resolve(name));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        return new CommandResult(command, 0, out, "");
     }
 
-    /** The recorded commands as single strings, for readable assertions (node and info checks left out). */
-    List<String> lines() {
-        return commands.stream().filter(a -> !(a.getFirst().equals("dmsetup") && (a.get(1).equals("mknodes") || a.get(1).equals("info"))))
-                .map(a -> String.join(" ", a)).toList();
+    @Override
+    public boolean syncNode(String name) {
+        return loaded(name); // the file is device and node at once
+    }
+
+    private void write(String name, String table) {
+        try {
+            Files.writeString(mapperDir.resolve(name), table);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 }

@@ -7,8 +7,9 @@ import org.qubesstorage.tck.vm.TestVm;
 
 /**
  * Boots the project's test VM ({@link TestVm}) and runs the {@code file} driver's in-VM classes
- * there: the conformance kit and the scenarios on real loop devices and device-mapper snapshots,
- * which this host's kernel lacks. Skips with the reason where qemu or a kernel image is missing.
+ * there: the conformance kit, the scenarios on real loop devices and device-mapper snapshots, and
+ * {@code DeviceMapper}'s ioctls, which this host's kernel lacks. Skips with the reason where qemu
+ * or a kernel image is missing.
  */
 @DisplayName("The file driver in the test VM")
 class FileInVmIT {
@@ -16,6 +17,7 @@ class FileInVmIT {
     @DisplayName("the conformance kit and device-mapper scenarios pass on real dm-snapshots")
     void kit() throws Exception {
         TestVm.assumeAvailable();
-        TestVm.runClasses("", List.of(InVmFileKit.class.getName(), InVmFileScenarios.class.getName()), "1G");
+        TestVm.runClasses("", List.of(InVmFileKit.class.getName(), InVmFileScenarios.class.getName(),
+                InVmDeviceMapper.class.getName()), "1G");
     }
 }

@@ -15,7 +15,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.qubesstorage.linux.DeviceMapper;
-import org.qubesstorage.linux.DurableFiles;
 import org.qubesstorage.linux.LoopDevices;
 import org.qubesstorage.overlay.cow.ChainSegments;
 import org.qubesstorage.overlay.cow.CowGeometry;
@@ -76,11 +75,9 @@ public final class ChainStack {
      * @param session   the store that receives the run's writes
      * @param bytes     the volume's size (a multiple of 512)
      * @param geometry  the chunk size of every layer of the chain
-     * @param tableFile where the map's table is written for {@code dmsetup} (removed after), a
-     *                  name the caller's recovery removes
      * @throws StorageException when a step fails; what this call built is removed first
      */
-    public Path build(Path base, List<Path> committed, Path session, long bytes, CowGeometry geometry, Path tableFile) {
+    public Path build(Path base, List<Path> committed, Path session, long bytes, CowGeometry geometry) {
         if (bytes % 512 != 0) {
             throw StorageException.invalidArgument("A volume's size is a whole number of sectors, not " + bytes + " bytes");
         }
@@ -94,7 +91,7 @@ public final class ChainStack {
                 dm.remove(mapName); // a start killed after the map: it is made again from the files
             }
             if (needsMap(base, committed, sectors)) {
-                loadMap(base, below, committed, sectors, geometry, tableFile, false);
+                loadMap(base, below, committed, sectors, geometry, false);
                 below = dm.device(mapName);
             }
             dm.create(runName, DeviceMapper.snapshotTable(sectors, below, dm.attachLoop(session, false), geometry.chunkSectors()));
@@ -115,7 +112,7 @@ public final class ChainStack {
      * and the run's snapshot is reloaded on it at the new size (the kernel hands the session's
      * exceptions over to the new table). The caller holds the volume's lock and the pool's lock.
      */
-    public void grow(Path base, List<Path> committed, Path session, long bytes, CowGeometry geometry, Path tableFile) {
+    public void grow(Path base, List<Path> committed, Path session, long bytes, CowGeometry geometry) {
         if (bytes % 512 != 0) {
             throw StorageException.invalidArgument("A volume's size is a whole number of sectors, not " + bytes + " bytes");
         }
@@ -132,7 +129,7 @@ public final class ChainStack {
         }
         LoopDevices.refreshCapacity(session);
         Path baseDevice = dm.attachLoop(base, true);
-        loadMap(base, baseDevice, committed, sectors, geometry, tableFile, dm.ensureNode(mapName));
+        loadMap(base, baseDevice, committed, sectors, geometry, dm.ensureNode(mapName));
         Path sessionDevice = LoopDevices.backedBy(session).stream().findFirst()
                 .orElseThrow(() -> StorageException.backend("The session store " + session + " of " + top + " has no loop device", null));
         dm.reload(runName, DeviceMapper.snapshotTable(sectors, dm.device(mapName), sessionDevice, geometry.chunkSectors()));
@@ -143,21 +140,16 @@ public final class ChainStack {
         return !committed.isEmpty() || sectorsOf(base) < sectors;
     }
 
-    private void loadMap(Path base, Path baseDevice, List<Path> committed, long sectors, CowGeometry geometry, Path tableFile,
-                         boolean reload) {
+    private void loadMap(Path base, Path baseDevice, List<Path> committed, long sectors, CowGeometry geometry, boolean reload) {
         List<Path> devices = new ArrayList<>();
         for (Path layer : committed) {
             devices.add(dm.attachLoop(layer, true));
         }
-        writeTable(tableFile, mapTable(baseDevice, sectorsOf(base), committed, devices, sectors, geometry));
-        try {
-            if (reload) {
-                dm.reloadFromFile(mapName, tableFile);
-            } else {
-                dm.createFromFile(mapName, tableFile, true);
-            }
-        } finally {
-            DurableFiles.delete(tableFile);
+        String table = mapTable(baseDevice, sectorsOf(base), committed, devices, sectors, geometry);
+        if (reload) {
+            dm.reload(mapName, table);
+        } else {
+            dm.create(mapName, table, true);
         }
     }
 
@@ -203,14 +195,6 @@ public final class ChainStack {
             return Files.size(file) / 512;
         } catch (IOException e) {
             throw StorageException.backend("Cannot read the size of " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static void writeTable(Path file, String table) {
-        try {
-            Files.writeString(file, table, StandardCharsets.US_ASCII);
-        } catch (IOException e) {
-            throw StorageException.backend("Cannot write the device table " + file + ": " + e.getMessage(), e);
         }
     }
 

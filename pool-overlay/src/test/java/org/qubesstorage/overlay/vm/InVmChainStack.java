@@ -10,7 +10,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import org.qubesstorage.host.ExecCommandRunner;
 import org.qubesstorage.linux.DeviceMapper;
 import org.qubesstorage.linux.LoopDevices;
 import org.qubesstorage.overlay.cow.CowFiles;
@@ -32,7 +31,7 @@ public class InVmChainStack {
     @TempDir
     Path tmp;
 
-    private final DeviceMapper dm = new DeviceMapper(new ExecCommandRunner(), Path.of("/dev/mapper"), ChainStack.NAMES);
+    private final DeviceMapper dm = DeviceMapper.kernel(ChainStack.NAMES);
     private final List<Runnable> cleanups = new ArrayList<>();
 
     @AfterEach
@@ -68,10 +67,6 @@ public class InVmChainStack {
         return chain.subList(1, 1 + count);
     }
 
-    private Path table() {
-        return tmp.resolve("table.tmp");
-    }
-
     @Test
     @DisplayName("the top device reads as the chain composes; the run's writes land in the session only; stop leaves no device or loop")
     void threeLevelsAndASession() throws Exception {
@@ -82,7 +77,7 @@ public class InVmChainStack {
         String twigBefore = CowFiles.sha256(chain.get(2), java.nio.file.Files.size(chain.get(2)));
         List<Path> files = List.of(chain.get(0), chain.get(1), chain.get(2), session);
         ChainStack s = stack("00000000000000a1", chain.get(0), levels(chain, 2), session);
-        Path top = s.build(chain.get(0), levels(chain, 2), session, SIZE, G, table());
+        Path top = s.build(chain.get(0), levels(chain, 2), session, SIZE, G);
         assertThat(compose(chain.get(0), List.of(chain.get(1), chain.get(2)))).isEqualTo(CowFiles.sha256(top, SIZE));
         Path random = CowFiles.image(tmp.resolve("random"), 4 << 20, 5, List.of(new long[] {0, 4 << 20}));
         InVmLayerFormat.Sh.run("dd", "if=" + random, "of=" + top, "bs=1M", "count=4", "seek=7", "conv=fsync,notrunc", "status=none");
@@ -91,7 +86,6 @@ public class InVmChainStack {
         s.tearDown(chain.get(0), levels(chain, 2), session);
         assertThat(s.top()).isEmpty();
         assertThat(Path.of("/dev/mapper/qov-00000000000000a1-map")).as("the committed view's map").doesNotExist();
-        assertThat(table()).as("the map's table file").doesNotExist();
         for (Path f : files) {
             assertThat(LoopDevices.backedBy(f)).as("loops of %s", f.getFileName()).isEmpty();
         }
@@ -111,8 +105,8 @@ public class InVmChainStack {
         CowStore.create(s2, G, SIZE).close();
         ChainStack one = stack("00000000000000b1", chain.get(0), levels(chain, 1), s1);
         ChainStack two = stack("00000000000000b2", chain.get(0), levels(chain, 1), s2);
-        Path top1 = one.build(chain.get(0), levels(chain, 1), s1, SIZE, G, table());
-        Path top2 = two.build(chain.get(0), levels(chain, 1), s2, SIZE, G, table());
+        Path top1 = one.build(chain.get(0), levels(chain, 1), s1, SIZE, G);
+        Path top2 = two.build(chain.get(0), levels(chain, 1), s2, SIZE, G);
         assertThat(LoopDevices.backedBy(chain.get(0))).hasSize(1);
         assertThat(LoopDevices.backedBy(chain.get(1))).as("one loop device for the shared layer").hasSize(1);
         String expected = compose(chain.get(0), List.of(chain.get(1)));
@@ -132,10 +126,10 @@ public class InVmChainStack {
         List<Path> chain = chain();
         Path session = tmp.resolve("session.cow");
         CowStore.create(session, G, SIZE).close();
-        new ChainStack(dm, "00000000000000c1").build(chain.get(0), levels(chain, 2), session, SIZE, G, table());
+        new ChainStack(dm, "00000000000000c1").build(chain.get(0), levels(chain, 2), session, SIZE, G);
         ChainStack afterCrash = stack("00000000000000c1", chain.get(0), levels(chain, 2), session);
         assertThat(afterCrash.top()).isPresent();
-        assertThatThrownBy(() -> afterCrash.build(chain.get(0), levels(chain, 2), session, SIZE, G, table()))
+        assertThatThrownBy(() -> afterCrash.build(chain.get(0), levels(chain, 2), session, SIZE, G))
                 .isInstanceOf(StorageException.class).hasMessageContaining("exists already");
         afterCrash.tearDown(chain.get(0), levels(chain, 2), session);
         assertThat(afterCrash.top()).isEmpty();
@@ -143,7 +137,7 @@ public class InVmChainStack {
 
         Path missing = tmp.resolve("no-such-session.cow");
         ChainStack failing = stack("00000000000000c2", chain.get(0), levels(chain, 1), missing);
-        assertThatThrownBy(() -> failing.build(chain.get(0), levels(chain, 1), missing, SIZE, G, table()))
+        assertThatThrownBy(() -> failing.build(chain.get(0), levels(chain, 1), missing, SIZE, G))
                 .isInstanceOf(StorageException.class);
         assertThat(failing.top()).isEmpty();
         assertThat(LoopDevices.backedBy(chain.get(0))).isEmpty();
@@ -154,7 +148,7 @@ public class InVmChainStack {
     }
 
     @Test
-    @DisplayName("a layer scattered over more extents than a command-line argument can list (128 KiB) is mapped whole")
+    @DisplayName("a layer scattered over 8,192 extents (a table of over 128 KiB) is mapped whole, in one ioctl")
     void aMapLongerThanAnArgument() throws Exception {
         CowGeometry small = new CowGeometry(8); // 4 KiB chunks: 8,192 of them in 32 MiB
         long size = 32L << 20;
@@ -169,7 +163,7 @@ public class InVmChainStack {
         Path session = tmp.resolve("wide-session.cow");
         CowStore.create(session, small, size).close();
         ChainStack s = stack("00000000000000d1", base, List.of(layer), session);
-        Path top = s.build(base, List.of(layer), session, size, small, table());
+        Path top = s.build(base, List.of(layer), session, size, small);
         assertThat(CowFiles.sha256(top, size)).isEqualTo(CowFiles.composedSha256(base, List.of(layer), size, null));
         String table = InVmLayerFormat.Sh.run("dmsetup", "table", "--", "qov-00000000000000d1-map");
         assertThat(table.lines().count()).as("extents mapped").isEqualTo(size / small.chunkBytes());

@@ -20,13 +20,12 @@ import org.junit.jupiter.params.provider.ValueSource;
 import org.qubesstorage.facade.Locked;
 import org.qubesstorage.host.ExecCommandRunner;
 import org.qubesstorage.host.HostDriverContext;
+import org.qubesstorage.linux.DeviceMapperBackend;
 import org.qubesstorage.linux.LoopDevices;
 import org.qubesstorage.overlay.CommitObserver;
 import org.qubesstorage.overlay.CommitStep;
 import org.qubesstorage.overlay.OverlayDriver;
 import org.qubesstorage.spi.Command;
-import org.qubesstorage.spi.CommandResult;
-import org.qubesstorage.spi.CommandRunner;
 import org.qubesstorage.spi.DomainRef;
 import org.qubesstorage.spi.Pool;
 import org.qubesstorage.spi.PoolConfig;
@@ -35,8 +34,8 @@ import org.qubesstorage.spi.VolumeSpec;
 
 /**
  * Starts and stops of an {@code overlay} volume killed after each of their device-mapper and loop
- * steps (a runner that refuses every command after the n-th, as a process killed there would
- * leave things) and commits killed after each of their file steps (an observer that throws where
+ * steps (a kernel backend that refuses every step after the n-th, as a process killed there
+ * would leave things) and commits killed after each of their file steps (an observer that throws where
  * the process would die), then taken over by a new pool object, as after a restart (run inside the VM by
  * {@link OverlayInVmIT}). Nothing committed or written is lost, and nothing is left stacked.
  */
@@ -47,22 +46,71 @@ public class InVmOverlayCrashes {
     @TempDir
     Path tmp;
 
-    /** Runs the first {@code limit} losetup/dmsetup commands, then fails every one, like a process killed there. */
-    static final class KillingRunner implements CommandRunner {
-        private final CommandRunner real = new ExecCommandRunner();
+    /**
+     * Takes the first {@code limit} kernel steps (attaching or detaching a loop device, making,
+     * reloading, querying or removing a device-mapper device or its node), then fails every one,
+     * like a process killed there.
+     */
+    static final class KillingKernel implements DeviceMapperBackend {
+        private final DeviceMapperBackend real = DeviceMapperBackend.kernel();
         private final int limit;
-        private int run;
+        private int taken;
 
-        KillingRunner(int limit) {
+        KillingKernel(int limit) {
             this.limit = limit;
         }
 
-        @Override
-        public CommandResult run(Command command) {
-            if (++run > limit) {
-                throw new IllegalStateException("simulated kill before " + String.join(" ", command.argv()));
+        private void step(String what) {
+            if (++taken > limit) {
+                throw new IllegalStateException("simulated kill before " + what);
             }
-            return real.run(command);
+        }
+
+        @Override
+        public Path mapperDir() {
+            return real.mapperDir();
+        }
+
+        @Override
+        public Path attachLoop(Path file, boolean readOnly) {
+            step("attaching " + file);
+            return real.attachLoop(file, readOnly);
+        }
+
+        @Override
+        public void detachLoop(Path loop) {
+            step("detaching " + loop);
+            real.detachLoop(loop);
+        }
+
+        @Override
+        public void create(String name, String table, boolean readOnly) {
+            step("creating " + name);
+            real.create(name, table, readOnly);
+        }
+
+        @Override
+        public void reload(String name, String table) {
+            step("reloading " + name);
+            real.reload(name, table);
+        }
+
+        @Override
+        public boolean loaded(String name) {
+            step("looking up " + name);
+            return real.loaded(name);
+        }
+
+        @Override
+        public void remove(String name) {
+            step("removing " + name);
+            real.remove(name);
+        }
+
+        @Override
+        public boolean syncNode(String name) {
+            step("checking the node of " + name);
+            return real.syncNode(name);
         }
     }
 
@@ -73,13 +121,17 @@ public class InVmOverlayCrashes {
         }
     }
 
-    private Pool pool(Path dir, CommandRunner runner) {
-        return pool(dir, runner, CommitObserver.NONE);
+    private Pool pool(Path dir) {
+        return pool(dir, DeviceMapperBackend.kernel(), CommitObserver.NONE);
     }
 
-    private Pool pool(Path dir, CommandRunner runner, CommitObserver observer) {
-        Pool p = new OverlayDriver(observer).create(new PoolConfig("crash", OverlayDriver.NAME, Map.of("dir_path", dir.toString())),
-                new HostDriverContext(runner, Clock.systemUTC(), tmp.resolve("run")));
+    private Pool pool(Path dir, DeviceMapperBackend kernel) {
+        return pool(dir, kernel, CommitObserver.NONE);
+    }
+
+    private Pool pool(Path dir, DeviceMapperBackend kernel, CommitObserver observer) {
+        Pool p = new OverlayDriver(observer, kernel).create(new PoolConfig("crash", OverlayDriver.NAME, Map.of("dir_path", dir.toString())),
+                new HostDriverContext(new ExecCommandRunner(), Clock.systemUTC(), tmp.resolve("run")));
         p.setup();
         return p;
     }
@@ -114,7 +166,7 @@ public class InVmOverlayCrashes {
 
     /** A branch volume (a layer over a template) with one committed write, ready for the crash under test. */
     private Volume[] branch(Path dir, String name) throws Exception {
-        Pool p = pool(dir, new ExecCommandRunner());
+        Pool p = pool(dir);
         Volume tpl = template(p, name);
         Volume v = p.initVolume(VolumeSpec.origin(new DomainRef(name, true), "root", 16 * MIB));
         Locked.run(v, () -> v.importVolume(tpl));
@@ -139,18 +191,18 @@ public class InVmOverlayCrashes {
                 .doesNotContain("qov-");
     }
 
-    @ParameterizedTest(name = "killed after {0} commands")
+    @ParameterizedTest(name = "killed after {0} kernel steps")
     @ValueSource(ints = {1, 3, 5})
     @DisplayName("a stop killed half-way loses nothing: the next start resumes the run, the next stop commits it")
-    void killedStop(int commands) throws Exception {
-        Path dir = Files.createDirectories(tmp.resolve("stop-" + commands));
-        Volume v = branch(dir, "stop" + commands)[1];
+    void killedStop(int steps) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("stop-" + steps));
+        Volume v = branch(dir, "stop" + steps)[1];
         Locked.run(v, v::start);
         write(v, data(2));
-        Volume dying = same(pool(dir, new KillingRunner(commands)), v);
+        Volume dying = same(pool(dir, new KillingKernel(steps)), v);
         assertThatThrownBy(() -> Locked.run(dying, dying::stop)).hasMessageContaining("simulated kill");
 
-        Volume after = same(pool(dir, new ExecCommandRunner()), v);
+        Volume after = same(pool(dir), v);
         assertThat(after.isDirty()).as("the run was not committed").isTrue();
         Locked.run(after, after::start);
         assertThat(read(after.blockDevice().orElseThrow().path())).as("the run's writes after the kill").isEqualTo(data(2));
@@ -181,10 +233,10 @@ public class InVmOverlayCrashes {
     void killedCommit(String kind, CommitStep step) throws Exception {
         boolean template = kind.startsWith("a template");
         Path dir = Files.createDirectories(tmp.resolve("commit-" + (template ? "tpl-" : "branch-") + step));
-        Volume v = template ? template(pool(dir, new ExecCommandRunner()), "t" + step.ordinal()) : branch(dir, "b" + step.ordinal())[1];
+        Volume v = template ? template(pool(dir), "t" + step.ordinal()) : branch(dir, "b" + step.ordinal())[1];
         runAndKillCommit(dir, v, step);
 
-        Volume after = same(pool(dir, new ExecCommandRunner()), v);
+        Volume after = same(pool(dir), v);
         boolean committed = step.compareTo(CommitStep.COMMITTED) >= 0;
         assertThat(after.isDirty()).as("dirty until the commit point").isEqualTo(!committed);
         if (!template) {
@@ -211,7 +263,7 @@ public class InVmOverlayCrashes {
         Volume[] made = branch(dir, "r" + step.ordinal());
         Volume v = made[1];
         runAndKillCommit(dir, v, step);
-        Pool p = pool(dir, new ExecCommandRunner());
+        Pool p = pool(dir);
         Volume after = same(p, v);
         Locked.run(after, after::remove);
         try (var files = Files.walk(dir)) {
@@ -226,7 +278,7 @@ public class InVmOverlayCrashes {
     private void runAndKillCommit(Path dir, Volume v, CommitStep step) throws Exception {
         Locked.run(v, v::start);
         write(v, data(2));
-        Volume dying = same(pool(dir, new ExecCommandRunner(), (vid, reached) -> {
+        Volume dying = same(pool(dir, DeviceMapperBackend.kernel(), (vid, reached) -> {
             if (reached == step) {
                 throw new Killed(step);
             }
@@ -242,16 +294,16 @@ public class InVmOverlayCrashes {
         }
     }
 
-    @ParameterizedTest(name = "killed after {0} commands")
+    @ParameterizedTest(name = "killed after {0} kernel steps")
     @ValueSource(ints = {1, 3})
     @DisplayName("a start killed half-way is started again or stopped cleanly, the committed data intact")
-    void killedStart(int commands) throws Exception {
-        Path dir = Files.createDirectories(tmp.resolve("start-" + commands));
-        Volume v = branch(dir, "start" + commands)[1];
-        Volume dying = same(pool(dir, new KillingRunner(commands)), v);
+    void killedStart(int steps) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve("start-" + steps));
+        Volume v = branch(dir, "start" + steps)[1];
+        Volume dying = same(pool(dir, new KillingKernel(steps)), v);
         assertThatThrownBy(() -> Locked.run(dying, dying::start)).hasMessageContaining("simulated kill");
 
-        Volume after = same(pool(dir, new ExecCommandRunner()), v);
+        Volume after = same(pool(dir), v);
         Locked.run(after, after::start);
         assertThat(read(after.blockDevice().orElseThrow().path())).isEqualTo(data(1));
         Locked.run(after, after::stop);
