@@ -7,7 +7,7 @@ import java.util.Optional;
 
 /**
  * Block-device facts from sysfs, by device number, so they work whether {@code /dev} entries are
- * udev's symlinks or plain device nodes (as {@code dmsetup mknodes} makes them).
+ * udev's symlinks or plain device nodes (as {@code DeviceNodes} makes them).
  */
 public final class SysBlock {
     private SysBlock() {}
@@ -25,24 +25,6 @@ public final class SysBlock {
         } catch (IOException | UnsupportedOperationException e) {
             return Optional.empty();
         }
-    }
-
-    /**
-     * Whether the kernel has a device-mapper device named {@code name}: its {@code dm/name} under
-     * {@code /sys/block}, read without starting {@code dmsetup}.
-     */
-    public static boolean deviceMapperLoaded(String name) {
-        try (var devices = Files.newDirectoryStream(Path.of("/sys/block"), "dm-*")) {
-            for (Path d : devices) {
-                Path n = d.resolve("dm/name");
-                if (Files.isReadable(n) && Files.readString(n).strip().equals(name)) {
-                    return true;
-                }
-            }
-        } catch (IOException e) {
-            return false; // no sysfs, or no device-mapper: nothing is loaded
-        }
-        return false;
     }
 
     /** Whether another device (device-mapper, md) sits on the block device {@code node}. */

@@ -30,8 +30,8 @@ import org.qubesstorage.spi.StorageException;
  * the base image's loop device. The top device is what the domain gets.
  *
  * <p>Committed files are attached read-only and never written, so any number of runs may map
- * them at once (two running branches of one template); {@code losetup --nooverlap} shares a file's
- * existing loop device. The map is computed when the stack is built: committed layers never
+ * them at once (two running branches of one template); {@code DeviceMapper.attachLoop} shares a
+ * file's existing loop device. The map is computed when the stack is built: committed layers never
  * change. What a crashed run left is found by the two names. The caller holds the volume's lock
  * and the pool's stacking lock.
  */
