@@ -20,7 +20,11 @@ import org.qubesstorage.spi.StorageException;
  * {@code losetup --detach} do, without starting a process for each.
  *
  * <p>{@code LOOP_CONFIGURE} binds file and flags in one call (Linux 5.8): no window in which
- * another process sees a bound device without its flags.
+ * another process sees a bound device without its flags. A read-only device reads its file with
+ * direct I/O ({@code LO_FLAGS_DIRECT_IO}; the kernel falls back to the page cache where the file
+ * system cannot), so a committed layer's blocks are not cached twice, once under the device and
+ * once under the file. Writable devices stay buffered: direct writes of pages that change in
+ * flight fail btrfs's data checksums.
  */
 final class LoopControl {
     private static final Path CONTROL = Path.of("/dev/loop-control");
@@ -28,6 +32,7 @@ final class LoopControl {
 
     private static final int LO_FLAGS_READ_ONLY = 1;
     private static final int LO_FLAGS_AUTOCLEAR = 4;
+    private static final int LO_FLAGS_DIRECT_IO = 16;
     /** {@code struct loop_config}: fd, block_size, then {@code struct loop_info64} (232 bytes), reserved. */
     private static final int CONFIG_SIZE = 304;
     private static final long CONFIG_INFO = 8;
@@ -102,7 +107,7 @@ final class LoopControl {
              Arena arena = Arena.ofConfined()) {
             MemorySegment config = arena.allocate(CONFIG_SIZE, 8);
             config.set(JAVA_INT, 0, backing.fd());
-            config.set(JAVA_INT, CONFIG_INFO + INFO_FLAGS, readOnly ? LO_FLAGS_READ_ONLY : 0);
+            config.set(JAVA_INT, CONFIG_INFO + INFO_FLAGS, readOnly ? LO_FLAGS_READ_ONLY | LO_FLAGS_DIRECT_IO : 0);
             byte[] name = file.toString().getBytes(StandardCharsets.UTF_8);
             MemorySegment.copy(name, 0, config, JAVA_BYTE, CONFIG_INFO + INFO_FILE_NAME, Math.min(name.length, FILE_NAME_LEN - 1));
             return Libc.ioctl(device.fd(), Libc.LOOP_CONFIGURE, config) < 0 ? Libc.errno() : 0;
