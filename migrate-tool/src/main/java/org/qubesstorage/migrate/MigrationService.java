@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
 import java.util.Set;
+import org.qubesstorage.console.QubesdGuard;
 import org.qubesstorage.copy.EngineWarmup;
 import org.qubesstorage.host.DriverRegistry;
 import org.qubesstorage.host.HostDriverContext;
@@ -65,10 +66,13 @@ final class MigrationService {
         if (dryRun) {
             qubesd.running().ifPresent(why -> report.line("Warning: " + why));
         } else if (inst.model().format() != org.qubesstorage.xml.QubesXml.Format.LEGACY_R2_R3) {
-            qubesd.refuseWrites(switch (request.mode()) {
+            String what = switch (request.mode()) {
                 case RollbackRun r -> "roll back";
                 case ResumeRun r -> "resume";
                 case NewRun r -> "migrate";
+            };
+            qubesd.running().ifPresent(why -> {
+                throw ToolException.input("Refusing to " + what + ": " + why);
             });
         }
         Path journal = request.journalFile();

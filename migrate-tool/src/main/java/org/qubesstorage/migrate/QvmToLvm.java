@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.qubesstorage.console.QubesdGuard;
 import org.qubesstorage.console.TerminalSafeWriter;
 import org.qubesstorage.migrate.MigrationRequest.ExistingPool;
 import org.qubesstorage.migrate.MigrationRequest.Mode;

@@ -18,6 +18,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.qubesstorage.console.QubesdGuard;
 import org.qubesstorage.xml.QubesXmlDocument;
 import org.qubesstorage.xml.QubesXmlFile;
 import org.qubesstorage.tck.sample.SampleInstallation;

@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.qubesstorage.console.QubesdGuard;
 
 /**
  * The tool as a process a test can kill at a checkpoint: {@code KillPointMain trace ARGS...} prints

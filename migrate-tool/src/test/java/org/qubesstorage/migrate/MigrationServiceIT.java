@@ -17,6 +17,7 @@ import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.qubesstorage.console.QubesdGuard;
 import org.qubesstorage.migrate.MigrationRequest.ExistingPool;
 import org.qubesstorage.migrate.MigrationRequest.NewRun;
 import org.qubesstorage.migrate.MigrationRequest.RollbackRun;

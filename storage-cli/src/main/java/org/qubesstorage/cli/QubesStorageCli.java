@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.ToIntFunction;
 import org.qubesstorage.console.ExitStatus;
+import org.qubesstorage.console.QubesdGuard;
 import org.qubesstorage.console.TerminalSafeWriter;
 import org.qubesstorage.facade.DomainStorage;
 import org.qubesstorage.facade.RunningState;
@@ -32,8 +33,8 @@ import picocli.CommandLine.Model.OptionSpec;
 /**
  * {@code qubes-storage}: views of the storage framework, like {@code qvm-pool drivers},
  * {@code qvm-pool list} and {@code qvm-volume list}, what each volume really costs ({@code usage})
- * and offline deduplication ({@code dedup}, the only subcommand that changes anything, and only
- * which blocks share storage, never any content).
+ * and offline deduplication ({@code dedup}: it changes only which blocks share storage, never any
+ * content); {@code start} and {@code stop} run a domain's volumes without the qube.
  *
  * <p>The command line is declared through picocli's programmatic API, as {@code qvm-to-lvm}'s is:
  * annotations make picocli build its model by reflection over run-time generated proxies, which a
@@ -51,7 +52,12 @@ public final class QubesStorageCli {
     }
 
     static int run(String[] args, PrintWriter out, PrintWriter err) {
-        CommandLine cl = create();
+        return run(args, out, err, QubesdGuard.system());
+    }
+
+    /** {@link #run(String[], PrintWriter, PrintWriter)} with {@code qubesd} telling whether qubesd runs (a test's socket). */
+    static int run(String[] args, PrintWriter out, PrintWriter err, QubesdGuard qubesd) {
+        CommandLine cl = create(qubesd);
         cl.setOut(new PrintWriter(new TerminalSafeWriter(out), true));
         cl.setErr(new PrintWriter(new TerminalSafeWriter(err), true));
         cl.setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -66,15 +72,18 @@ public final class QubesStorageCli {
         return cl.execute(args);
     }
 
-    /** The whole command line: {@code drivers}, {@code pools}, {@code volumes}, {@code usage}, {@code dedup}. */
-    static CommandLine create() {
+    /**
+     * The whole command line: {@code drivers}, {@code pools}, {@code volumes}, {@code usage},
+     * {@code dedup}, {@code start} and {@code stop}.
+     */
+    static CommandLine create(QubesdGuard qubesd) {
         Subcommand top = new Subcommand(spec -> {
-            spec.commandLine().getErr().println("qubes-storage: name a subcommand: drivers, pools, volumes, usage or dedup");
+            spec.commandLine().getErr().println("qubes-storage: name a subcommand: drivers, pools, volumes, usage, dedup, start or stop");
             spec.commandLine().usage(spec.commandLine().getErr());
             return ExitStatus.INPUT;
         });
         CommandSpec spec = top.spec("qubes-storage", "Shows pool drivers, the pools and the volumes of a qubes.xml and what they"
-                + " cost; deduplicates a pool's stopped volumes.");
+                + " cost; deduplicates a pool's stopped volumes; starts and stops a domain's volumes.");
         CommandLine line = new CommandLine(spec);
         line.addSubcommand("drivers", new CommandLine(withPlugins(new Subcommand(QubesStorageCli::drivers)
                 .spec("drivers", "Lists pool drivers and their parameters (* = required)."))));
@@ -84,6 +93,8 @@ public final class QubesStorageCli {
                 .spec("volumes", "Lists every domain's volumes as the facade resolves them (pool, vid, type, size)."))));
         line.addSubcommand("usage", new CommandLine(UsageCommand.spec()));
         line.addSubcommand("dedup", new CommandLine(DedupCommand.spec()));
+        line.addSubcommand("start", new CommandLine(DomainRunCommand.startSpec(qubesd)));
+        line.addSubcommand("stop", new CommandLine(DomainRunCommand.stopSpec(qubesd)));
         return line;
     }
 

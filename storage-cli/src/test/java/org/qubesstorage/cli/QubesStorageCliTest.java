@@ -27,7 +27,7 @@ class QubesStorageCliTest {
     @Test
     @DisplayName("every subcommand takes --help")
     void subcommandHelp() {
-        for (String sub : new String[] {"drivers", "pools", "volumes", "usage", "dedup"}) {
+        for (String sub : new String[] {"drivers", "pools", "volumes", "usage", "dedup", "start", "stop"}) {
             Run r = run(sub, "--help");
             assertThat(r.code()).as(sub + ": " + r.err()).isZero();
             assertThat(r.out()).contains("Usage: qubes-storage " + sub);
@@ -155,7 +155,7 @@ class QubesStorageCliTest {
     void noSubcommand() {
         Run r = run();
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err()).contains("drivers, pools, volumes, usage or dedup", "Usage: qubes-storage");
+        assertThat(r.err()).contains("drivers, pools, volumes, usage, dedup, start or stop", "Usage: qubes-storage");
         assertThat(run("--help").out().replaceAll("\\s+", " ")).contains("4 backend failure");
     }
 
