@@ -10,8 +10,8 @@ import org.qubesstorage.spi.StorageException;
 /**
  * Block device nodes in a directory such as {@code /dev/mapper}, made and dropped the way
  * {@code dmsetup mknodes} does where no udev makes them: a node of mode 0600 named after the
- * device. Where udev runs it replaces the node with its own symlink to {@code ../dm-N}; both
- * lead to the same device, and both are accepted here.
+ * device. Where udev runs, its symlink to {@code ../dm-N} is the node, and this only repairs what
+ * a killed process or a late udev left; both kinds are accepted as leading to the device.
  */
 final class DeviceNodes {
     private DeviceNodes() {}
@@ -48,7 +48,7 @@ final class DeviceNodes {
     }
 
     /** Whether {@code node} (followed, if udev's symlink) is a block device with number {@code dev}. */
-    private static boolean leadsTo(Path node, long dev) {
+    static boolean leadsTo(Path node, long dev) {
         try {
             int mode = (Integer) Files.getAttribute(node, "unix:mode");
             return (mode & 0170000) == Libc.S_IFBLK && ((Number) Files.getAttribute(node, "unix:rdev")).longValue() == dev;

@@ -18,8 +18,11 @@ import org.qubesstorage.spi.StorageException;
  * {@code info} and {@code remove} send, without starting a process for each (a spawn costs more
  * than the ioctl, and a start or stop of a stacked volume makes several).
  *
- * <p>No udev cookie is passed ({@code event_nr} 0), so nothing waits on udev; {@link KernelDevices}
- * makes the {@code /dev/mapper} node itself, as libdm does where udev does not.
+ * <p>Where udev runs, a resume or remove carries libdm's udev flags in {@code event_nr} as
+ * {@code dmsetup --noudevsync} sends them (no semaphore to wait on), so lvm2's udev rules see the
+ * event as coming from a device-mapper tool rather than a stray one, whatever their version does
+ * with the latter; {@link KernelDevices} then waits for udev's link. Where udev does not run it
+ * makes the node itself, as libdm does.
  */
 final class DmIoctl {
     private static final Path CONTROL = Path.of("/dev/mapper/control");
@@ -30,6 +33,7 @@ final class DmIoctl {
     private static final long DATA_START = 16;
     private static final long TARGET_COUNT = 20;
     private static final long FLAGS = 28;
+    private static final long EVENT_NR = 32;
     private static final long DEV = 40;
     private static final long NAME = 48;
     /** {@code DM_NAME_LEN}, NUL included. */
@@ -105,20 +109,33 @@ final class DmIoctl {
         }
     }
 
-    /** Makes the loaded table of {@code name} live (suspending it first where it already has one). */
-    static void resume(String name) {
+    /**
+     * libdm's {@code DM_UDEV_DISABLE_LIBRARY_FALLBACK | DM_UDEV_PRIMARY_SOURCE_FLAG}, shifted into
+     * {@code event_nr}'s upper half: the event comes from a device-mapper tool, and udev makes the node.
+     */
+    static final int UDEV_FLAGS = (0x0020 | 0x0040) << 16;
+
+    /**
+     * Makes the loaded table of {@code name} live (suspending it first where it already has one);
+     * {@code udevFlags}: {@link #UDEV_FLAGS} where udev runs, else 0.
+     */
+    static void resume(String name, int udevFlags) {
         try (Arena arena = Arena.ofConfined()) {
-            check(call(DEV_SUSPEND, header(arena, name, HEADER)), "DM_DEV_SUSPEND (resume)", name);
+            MemorySegment b = header(arena, name, HEADER);
+            b.set(JAVA_INT, EVENT_NR, udevFlags);
+            check(call(DEV_SUSPEND, b), "DM_DEV_SUSPEND (resume)", name);
         }
     }
 
     /**
      * Removes device {@code name}: false where the kernel has no such device; a {@code BUSY}
-     * exception while something holds it open.
+     * exception while something holds it open. {@code udevFlags} as for {@link #resume}.
      */
-    static boolean remove(String name) {
+    static boolean remove(String name, int udevFlags) {
         try (Arena arena = Arena.ofConfined()) {
-            int errno = call(DEV_REMOVE, header(arena, name, HEADER));
+            MemorySegment b = header(arena, name, HEADER);
+            b.set(JAVA_INT, EVENT_NR, udevFlags);
+            int errno = call(DEV_REMOVE, b);
             if (errno == Libc.ENXIO) {
                 return false;
             }

@@ -18,6 +18,6 @@ class FileInVmIT {
     void kit() throws Exception {
         TestVm.assumeAvailable();
         TestVm.runClasses("", List.of(InVmFileKit.class.getName(), InVmFileScenarios.class.getName(),
-                InVmDeviceMapper.class.getName()), "1G");
+                InVmDeviceMapper.class.getName(), InVmDeviceMapperUnderUdev.class.getName()), "1G");
     }
 }
