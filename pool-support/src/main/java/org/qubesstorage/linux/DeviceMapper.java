@@ -88,9 +88,9 @@ public final class DeviceMapper {
 
     /**
      * Whether the kernel has device {@code name}, with its node in step: made when missing or
-     * leading elsewhere, dropped when stale. A process killed between creating a device and making its node leaves a device
-     * without a node; one killed between removing it and dropping the node, a node without a
-     * device (where no udev tidies {@code /dev/mapper}).
+     * leading elsewhere, dropped when stale. A process killed between creating a device and making
+     * its node leaves a device without a node; one killed between removing it and dropping the
+     * node, a node without a device (where no udev tidies {@code /dev/mapper}).
      */
     public boolean ensureNode(String name) {
         return backend.syncNode(checkName(name));

@@ -222,10 +222,12 @@ final class FileVolume extends AbstractVolume {
         }
     }
 
-    /** The loop device already backing {@code file}, or a new one (an origin and its snapshots must share it). */
+    /**
+     * The loop device already backing {@code file}, or a new one (an origin and its snapshots must
+     * share it): {@code attachLoop} looks for the existing one itself.
+     */
     private Path loopFor(Path f, boolean readOnly) {
-        List<Path> existing = LoopDevices.backedBy(f);
-        return existing.isEmpty() ? pool.dm().attachLoop(f, readOnly) : existing.getFirst();
+        return pool.dm().attachLoop(f, readOnly);
     }
 
     @Override

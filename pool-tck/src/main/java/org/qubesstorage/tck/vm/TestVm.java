@@ -106,8 +106,7 @@ public final class TestVm {
      * This JVM's {@code java} with the options a short run in the VM wants (C1 only, the serial GC)
      * and {@code classPath}, as a shell command's start: the main class and its arguments follow.
      * Commands start with vfork: the default posix_spawn execs {@code jspawnhelper} before each
-     * command, and an exec is what emulated CPUs pay most for (measured in the VM: 117 ms against
-     * 45 ms per {@code /bin/true}).
+     * command, and an exec is what emulated CPUs pay most for.
      */
     public static String javaCommand(String classPath) {
         String java = ProcessHandle.current().info().command().orElse("java");
